@@ -1,0 +1,13 @@
+module github.com/signet-dev/signet
+
+go 1.26.8
+
+require (
+	github.com/sigstore/protobuf-specs v0.5.2
+	google.golang.org/protobuf v1.36.12
+)
+
+require (
+	google.golang.org/genproto v0.0.0-20230706204954-ccb25ca9f130 // indirect
+	google.golang.org/genproto/googleapis/api v0.0.0-20230726155614-23370e0ffb3e // indirect
+)

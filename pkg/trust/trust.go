@@ -1,0 +1,298 @@
+// Package trust owns Sigstore trust material: the TrustedRoot (CAs, transparency logs, CT logs,
+// timestamp authorities, each with a validity window), the SigningConfig (which services to
+// sign with) and the ClientTrustConfig that carries both. It parses and validates these
+// documents once, at the edge, into ready-to-use keys, certificates and certificate pools,
+// and answers look-ups by key id and time. It trusts nothing it is given: a malformed
+// document is refused as a whole, never half-loaded.
+package trust
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"time"
+
+	pbcommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
+	pbtrust "github.com/sigstore/protobuf-specs/gen/pb-go/trustroot/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// MaxDocumentSize bounds any trust document read from disk or network.
+const MaxDocumentSize = 4 << 20
+
+// Media types of the trust documents.
+const (
+	TrustedRootMediaType01      = "application/vnd.dev.sigstore.trustedroot+json;version=0.1"
+	TrustedRootMediaType02      = "application/vnd.dev.sigstore.trustedroot.v0.2+json"
+	SigningConfigMediaType02    = "application/vnd.dev.sigstore.signingconfig.v0.2+json"
+	ClientTrustConfigMediaType  = "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json"
+	maxAuthorityChainLength     = 10
+	maxTrustedRootEntriesPerSet = 256
+)
+
+// ErrMalformed marks a trust document that cannot be used at all: bad JSON, an unknown
+// media type, a key or certificate that does not parse, a validity window without a start.
+var ErrMalformed = errors.New("malformed trust material")
+
+func malformed(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
+}
+
+// TimeRange is a closed validity interval. A zero End means "still valid".
+type TimeRange struct {
+	Start time.Time
+	End   time.Time
+}
+
+// Contains reports whether t lies in [Start, End].
+func (r TimeRange) Contains(t time.Time) bool {
+	if t.Before(r.Start) {
+		return false
+	}
+	return r.End.IsZero() || !t.After(r.End)
+}
+
+// Log is a transparency log (Rekor) or a certificate transparency log with its key.
+type Log struct {
+	BaseURL string
+	// ID is the log id: SHA-256 of the DER public key for Rekor v1 and CT logs, the
+	// C2SP note key hash for Rekor v2.
+	ID []byte
+	// CheckpointKeyID, when set (TrustedRoot v0.2), is the id that checkpoint signature
+	// hints are taken from; otherwise ID is.
+	CheckpointKeyID []byte
+	PublicKey       crypto.PublicKey
+	KeyDetails      pbcommon.PublicKeyDetails
+	// Hash is the hash the log signs with (for ECDSA and RSA keys).
+	Hash     crypto.Hash
+	ValidFor TimeRange
+	Operator string
+}
+
+// KeyHint is the 4-byte key hint a checkpoint signature by this log carries.
+func (l *Log) KeyHint() []byte {
+	if len(l.CheckpointKeyID) >= 4 {
+		return l.CheckpointKeyID[:4]
+	}
+	return l.ID[:4]
+}
+
+// Authority is a certificate authority (Fulcio or an enterprise CA) or a timestamp
+// authority, given by its certificate chain: leaf or intermediates first, root last.
+type Authority struct {
+	URI      string
+	Subject  string
+	Chain    []*x509.Certificate
+	ValidFor TimeRange
+	Operator string
+	// Roots holds the chain's last certificate; Intermediates the ones before it.
+	Roots         *x509.CertPool
+	Intermediates *x509.CertPool
+}
+
+// Root is the chain's trust anchor.
+func (a *Authority) Root() *x509.Certificate { return a.Chain[len(a.Chain)-1] }
+
+// TrustedRoot is a parsed, validated TrustedRoot document.
+type TrustedRoot struct {
+	MediaType              string
+	Tlogs                  []*Log
+	CTLogs                 []*Log
+	CertificateAuthorities []*Authority
+	TimestampAuthorities   []*Authority
+	pb                     *pbtrust.TrustedRoot
+}
+
+// Proto returns the document the root was parsed from.
+func (tr *TrustedRoot) Proto() *pbtrust.TrustedRoot { return tr.pb }
+
+// ParseTrustedRoot parses a TrustedRoot v0.1 or v0.2 JSON document.
+func ParseTrustedRoot(data []byte) (*TrustedRoot, error) {
+	if len(data) > MaxDocumentSize {
+		return nil, malformed("trusted root is larger than %d bytes", MaxDocumentSize)
+	}
+	var pb pbtrust.TrustedRoot
+	if err := protojson.Unmarshal(data, &pb); err != nil {
+		return nil, malformed("trusted root is not valid JSON: %v", err)
+	}
+	return NewTrustedRoot(&pb)
+}
+
+// NewTrustedRoot validates a TrustedRoot message and parses its keys and certificates.
+func NewTrustedRoot(pb *pbtrust.TrustedRoot) (*TrustedRoot, error) {
+	switch pb.GetMediaType() {
+	case TrustedRootMediaType01, TrustedRootMediaType02:
+	default:
+		return nil, malformed("unsupported trusted root media type %q", pb.GetMediaType())
+	}
+	tr := &TrustedRoot{MediaType: pb.GetMediaType(), pb: pb}
+	if len(pb.GetTlogs()) > maxTrustedRootEntriesPerSet || len(pb.GetCtlogs()) > maxTrustedRootEntriesPerSet ||
+		len(pb.GetCertificateAuthorities()) > maxTrustedRootEntriesPerSet || len(pb.GetTimestampAuthorities()) > maxTrustedRootEntriesPerSet {
+		return nil, malformed("trusted root lists more than %d entries of one kind", maxTrustedRootEntriesPerSet)
+	}
+	for i, l := range pb.GetTlogs() {
+		log, err := parseLog(l)
+		if err != nil {
+			return nil, fmt.Errorf("tlogs[%d] (%s): %w", i, l.GetBaseUrl(), err)
+		}
+		tr.Tlogs = append(tr.Tlogs, log)
+	}
+	for i, l := range pb.GetCtlogs() {
+		log, err := parseLog(l)
+		if err != nil {
+			return nil, fmt.Errorf("ctlogs[%d] (%s): %w", i, l.GetBaseUrl(), err)
+		}
+		tr.CTLogs = append(tr.CTLogs, log)
+	}
+	for i, ca := range pb.GetCertificateAuthorities() {
+		a, err := parseAuthority(ca)
+		if err != nil {
+			return nil, fmt.Errorf("certificateAuthorities[%d] (%s): %w", i, ca.GetUri(), err)
+		}
+		tr.CertificateAuthorities = append(tr.CertificateAuthorities, a)
+	}
+	for i, ca := range pb.GetTimestampAuthorities() {
+		a, err := parseAuthority(ca)
+		if err != nil {
+			return nil, fmt.Errorf("timestampAuthorities[%d] (%s): %w", i, ca.GetUri(), err)
+		}
+		tr.TimestampAuthorities = append(tr.TimestampAuthorities, a)
+	}
+	return tr, nil
+}
+
+func parseTimeRange(r *pbcommon.TimeRange) (TimeRange, error) {
+	if r == nil || r.GetStart() == nil {
+		return TimeRange{}, malformed("validity window has no start")
+	}
+	if err := r.GetStart().CheckValid(); err != nil {
+		return TimeRange{}, malformed("validity start: %v", err)
+	}
+	tr := TimeRange{Start: r.GetStart().AsTime()}
+	if r.GetEnd() != nil {
+		if err := r.GetEnd().CheckValid(); err != nil {
+			return TimeRange{}, malformed("validity end: %v", err)
+		}
+		tr.End = r.GetEnd().AsTime()
+		if tr.End.Before(tr.Start) {
+			return TimeRange{}, malformed("validity window ends before it starts")
+		}
+	}
+	return tr, nil
+}
+
+func parseLog(l *pbtrust.TransparencyLogInstance) (*Log, error) {
+	if len(l.GetLogId().GetKeyId()) < 4 {
+		return nil, malformed("log id is missing or shorter than 4 bytes")
+	}
+	pub, h, err := ParsePublicKey(l.GetPublicKey().GetRawBytes(), l.GetPublicKey().GetKeyDetails())
+	if err != nil {
+		return nil, err
+	}
+	valid, err := parseTimeRange(l.GetPublicKey().GetValidFor())
+	if err != nil {
+		return nil, err
+	}
+	if ck := l.GetCheckpointKeyId().GetKeyId(); ck != nil && len(ck) < 4 {
+		return nil, malformed("checkpoint key id is shorter than 4 bytes")
+	}
+	return &Log{
+		BaseURL:         l.GetBaseUrl(),
+		ID:              l.GetLogId().GetKeyId(),
+		CheckpointKeyID: l.GetCheckpointKeyId().GetKeyId(),
+		PublicKey:       pub,
+		KeyDetails:      l.GetPublicKey().GetKeyDetails(),
+		Hash:            h,
+		ValidFor:        valid,
+		Operator:        l.GetOperator(),
+	}, nil
+}
+
+func parseAuthority(ca *pbtrust.CertificateAuthority) (*Authority, error) {
+	raw := ca.GetCertChain().GetCertificates()
+	if len(raw) == 0 {
+		return nil, malformed("certificate chain is empty")
+	}
+	if len(raw) > maxAuthorityChainLength {
+		return nil, malformed("certificate chain has more than %d certificates", maxAuthorityChainLength)
+	}
+	valid, err := parseTimeRange(ca.GetValidFor())
+	if err != nil {
+		return nil, err
+	}
+	a := &Authority{
+		URI:           ca.GetUri(),
+		Subject:       ca.GetSubject().GetCommonName(),
+		ValidFor:      valid,
+		Operator:      ca.GetOperator(),
+		Roots:         x509.NewCertPool(),
+		Intermediates: x509.NewCertPool(),
+	}
+	for i, c := range raw {
+		cert, err := x509.ParseCertificate(c.GetRawBytes())
+		if err != nil {
+			return nil, malformed("certificate %d: %v", i, err)
+		}
+		a.Chain = append(a.Chain, cert)
+		if i == len(raw)-1 {
+			a.Roots.AddCert(cert)
+		} else {
+			a.Intermediates.AddCert(cert)
+		}
+	}
+	return a, nil
+}
+
+// ParsePublicKey parses a public key as the trusted root stores it and returns the hash
+// its signatures use.
+func ParsePublicKey(der []byte, details pbcommon.PublicKeyDetails) (crypto.PublicKey, crypto.Hash, error) {
+	if len(der) == 0 {
+		return nil, 0, malformed("public key is missing")
+	}
+	var pub crypto.PublicKey
+	var err error
+	switch details {
+	case pbcommon.PublicKeyDetails_PKCS1_RSA_PKCS1V5, pbcommon.PublicKeyDetails_PKCS1_RSA_PSS:
+		pub, err = x509.ParsePKCS1PublicKey(der)
+	default:
+		pub, err = x509.ParsePKIXPublicKey(der)
+	}
+	if err != nil {
+		return nil, 0, malformed("public key: %v", err)
+	}
+	h := crypto.SHA256
+	switch details {
+	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P384_SHA_384:
+		h = crypto.SHA384
+	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P521_SHA_512:
+		h = crypto.SHA512
+	case pbcommon.PublicKeyDetails_PKIX_ED25519:
+		h = 0
+	case pbcommon.PublicKeyDetails_PKIX_ED25519_PH:
+		h = crypto.SHA512
+	}
+	return pub, h, nil
+}
+
+// LogID computes the Rekor v1 / CT log id of a public key: SHA-256 of its DER SubjectPublicKeyInfo.
+func LogID(pub crypto.PublicKey) ([]byte, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(der)
+	return sum[:], nil
+}
+
+// FindLog returns the log with the given id, or nil.
+func FindLog(logs []*Log, id []byte) *Log {
+	for _, l := range logs {
+		if bytes.Equal(l.ID, id) {
+			return l
+		}
+	}
+	return nil
+}
