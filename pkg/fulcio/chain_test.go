@@ -1,0 +1,156 @@
+package fulcio_test
+
+import (
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"testing"
+	"time"
+
+	"github.com/signet-dev/signet/internal/sigstoretest"
+	"github.com/signet-dev/signet/pkg/fulcio"
+	"github.com/signet-dev/signet/pkg/trust"
+	pbtrust "github.com/sigstore/protobuf-specs/gen/pb-go/trustroot/v1"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+func TestVerifyChain(t *testing.T) {
+	ca := sigstoretest.NewCA(t, sigstoretest.WithCAClock(clock))
+	other := sigstoretest.NewCA(t, sigstoretest.WithCAClock(clock))
+	lapsed := sigstoretest.NewCA(t, sigstoretest.WithCAClock(clock),
+		sigstoretest.WithCAIntermediateValidity(clock.Add(-2*time.Hour), clock.Add(-30*time.Minute)))
+
+	leaf := ca.IssueLeaf(newSignerKey(t), sigstoretest.LeafOptions{})
+	otherLeaf := other.IssueLeaf(newSignerKey(t), sigstoretest.LeafOptions{})
+	lapsedLeaf := lapsed.IssueLeaf(newSignerKey(t), sigstoretest.LeafOptions{})
+	noEKU := ca.IssueLeaf(newSignerKey(t), sigstoretest.LeafOptions{OmitCodeSigning: true})
+	serverAuth := ca.IssueLeaf(newSignerKey(t), sigstoretest.LeafOptions{ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+	anyEKU := ca.IssueLeaf(newSignerKey(t), sigstoretest.LeafOptions{ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	username := ca.IssueLeaf(newSignerKey(t), sigstoretest.LeafOptions{Username: "octocat!github.com"})
+	foreignOtherName := ca.IssueLeaf(newSignerKey(t), sigstoretest.LeafOptions{
+		OmitSAN:         true,
+		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 17}, Critical: true, Value: otherNameSAN(t, asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 20, 2, 3}, "user@corp")}},
+	})
+
+	// withWindow returns ca's authority with its trusted-root window changed.
+	withWindow := func(c *sigstoretest.CA, start, end time.Time) *pbtrust.CertificateAuthority {
+		a := c.Authority()
+		if !start.IsZero() {
+			a.ValidFor.Start = timestamppb.New(start)
+		}
+		if !end.IsZero() {
+			a.ValidFor.End = timestamppb.New(end)
+		}
+		return a
+	}
+	rootOnly := ca.Authority()
+	rootOnly.CertChain.Certificates = rootOnly.CertChain.Certificates[1:]
+
+	tests := []struct {
+		name    string
+		leaf    *x509.Certificate
+		cas     []*pbtrust.CertificateAuthority
+		at      time.Time
+		wantErr error  // nil: must verify
+		wantMsg string // a substring of the error
+		wantCA  *sigstoretest.CA
+	}{
+		{name: "valid at signing time", leaf: leaf, cas: []*pbtrust.CertificateAuthority{ca.Authority()}, at: clock, wantCA: ca},
+
+		{name: "valid at the leaf's NotAfter (closed interval)", leaf: leaf, cas: []*pbtrust.CertificateAuthority{ca.Authority()}, at: leaf.NotAfter, wantCA: ca},
+		{name: "expired at signing time", leaf: leaf, cas: []*pbtrust.CertificateAuthority{ca.Authority()}, at: leaf.NotAfter.Add(time.Second),
+			wantErr: fulcio.ErrCertificateNotValid, wantMsg: "certificate was not valid at 2025-06-01T12:10:01Z (valid 2025-06-01T11:59:00Z to 2025-06-01T12:10:00Z)"},
+
+		{name: "valid at the leaf's NotBefore", leaf: leaf, cas: []*pbtrust.CertificateAuthority{ca.Authority()}, at: leaf.NotBefore, wantCA: ca},
+		{name: "not yet valid at signing time", leaf: leaf, cas: []*pbtrust.CertificateAuthority{ca.Authority()}, at: leaf.NotBefore.Add(-time.Second),
+			wantErr: fulcio.ErrCertificateNotValid, wantMsg: "certificate was not valid at 2025-06-01T11:58:59Z"},
+
+		{name: "CA window ended before signing time", leaf: leaf, cas: []*pbtrust.CertificateAuthority{withWindow(ca, time.Time{}, clock.Add(-30*time.Minute))}, at: clock,
+			wantErr: fulcio.ErrNoValidCA, wantMsg: "no CA in the trusted root was valid at 2025-06-01T12:00:00Z"},
+		{name: "CA window starts after signing time", leaf: leaf, cas: []*pbtrust.CertificateAuthority{withWindow(ca, clock.Add(time.Minute), time.Time{})}, at: clock,
+			wantErr: fulcio.ErrNoValidCA},
+		{name: "CA window ends exactly at signing time (closed interval)", leaf: leaf, cas: []*pbtrust.CertificateAuthority{withWindow(ca, time.Time{}, clock)}, at: clock, wantCA: ca},
+		{name: "CA window ends a nanosecond before signing time", leaf: leaf, cas: []*pbtrust.CertificateAuthority{withWindow(ca, time.Time{}, clock.Add(-time.Nanosecond))}, at: clock,
+			wantErr: fulcio.ErrNoValidCA},
+		{name: "CA window starts exactly at signing time", leaf: leaf, cas: []*pbtrust.CertificateAuthority{withWindow(ca, clock, time.Time{})}, at: clock, wantCA: ca},
+		{name: "no CAs at all", leaf: leaf, cas: nil, at: clock, wantErr: fulcio.ErrNoValidCA},
+
+		{name: "leaf from another CA", leaf: otherLeaf, cas: []*pbtrust.CertificateAuthority{ca.Authority()}, at: clock,
+			wantErr: fulcio.ErrUntrustedChain, wantMsg: "certificate does not chain to a trusted CA"},
+		{name: "leaf from the second of two trusted CAs", leaf: otherLeaf, cas: []*pbtrust.CertificateAuthority{ca.Authority(), other.Authority()}, at: clock, wantCA: other},
+		{name: "the CA that issued it is outside its window, another CA is inside", leaf: otherLeaf,
+			cas: []*pbtrust.CertificateAuthority{ca.Authority(), withWindow(other, time.Time{}, clock.Add(-time.Minute))}, at: clock,
+			wantErr: fulcio.ErrUntrustedChain},
+
+		{name: "intermediate missing from the trusted root", leaf: leaf, cas: []*pbtrust.CertificateAuthority{rootOnly}, at: clock,
+			wantErr: fulcio.ErrUntrustedChain, wantMsg: "unknown authority"},
+		{name: "intermediate certificate expired while the window is open", leaf: lapsedLeaf, cas: []*pbtrust.CertificateAuthority{lapsed.Authority()}, at: clock,
+			wantErr: fulcio.ErrUntrustedChain, wantMsg: "expired"},
+
+		{name: "leaf without any extended key usage", leaf: noEKU, cas: []*pbtrust.CertificateAuthority{ca.Authority()}, at: clock,
+			wantErr: fulcio.ErrNoCodeSigningEKU, wantMsg: "certificate lacks the code-signing extended key usage (it lists no extended key usage)"},
+		{name: "leaf for server auth only", leaf: serverAuth, cas: []*pbtrust.CertificateAuthority{ca.Authority()}, at: clock,
+			wantErr: fulcio.ErrNoCodeSigningEKU, wantMsg: "server auth"},
+		{name: "leaf for any usage but not code signing by name", leaf: anyEKU, cas: []*pbtrust.CertificateAuthority{ca.Authority()}, at: clock,
+			wantErr: fulcio.ErrNoCodeSigningEKU},
+
+		{name: "critical SAN holding a Fulcio username", leaf: username, cas: []*pbtrust.CertificateAuthority{ca.Authority()}, at: clock, wantCA: ca},
+		{name: "critical SAN holding only a foreign otherName", leaf: foreignOtherName, cas: []*pbtrust.CertificateAuthority{ca.Authority()}, at: clock,
+			wantErr: fulcio.ErrUntrustedChain, wantMsg: "unhandled critical extension"},
+
+		{name: "a CA certificate is not a leaf", leaf: ca.Intermediate(), cas: []*pbtrust.CertificateAuthority{ca.Authority()}, at: clock,
+			wantErr: fulcio.ErrUntrustedChain, wantMsg: "is a CA certificate"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := trustedRoot(t, tt.cas, nil)
+			chain, authority, err := fulcio.VerifyChain(tt.leaf, tr.CertificateAuthorities, tt.at)
+			if tt.wantErr != nil {
+				require.Error(t, err)
+				assert.ErrorIs(t, err, tt.wantErr)
+				assert.Contains(t, err.Error(), tt.wantMsg)
+				assert.Nil(t, chain)
+				assert.Nil(t, authority)
+				return
+			}
+			require.NoError(t, err)
+			require.Len(t, chain, 3)
+			assert.Same(t, tt.leaf, chain[0])
+			assert.True(t, chain[1].Equal(tt.wantCA.Intermediate()), "chain[1] is the intermediate")
+			assert.True(t, chain[2].Equal(tt.wantCA.Root()), "chain[2] is the root")
+			require.NotNil(t, authority)
+			assert.True(t, authority.Root().Equal(tt.wantCA.Root()))
+		})
+	}
+}
+
+func TestVerifyChainDoesNotMutateLeaf(t *testing.T) {
+	ca := sigstoretest.NewCA(t, sigstoretest.WithCAClock(clock))
+	leaf := ca.IssueLeaf(newSignerKey(t), sigstoretest.LeafOptions{Username: "octocat!github.com"})
+	require.Len(t, leaf.UnhandledCriticalExtensions, 1, "crypto/x509 leaves an otherName-only SAN unhandled")
+	tr := trustedRoot(t, []*pbtrust.CertificateAuthority{ca.Authority()}, nil)
+	_, _, err := fulcio.VerifyChain(leaf, tr.CertificateAuthorities, clock)
+	require.NoError(t, err)
+	assert.Len(t, leaf.UnhandledCriticalExtensions, 1, "the caller's certificate is unchanged")
+}
+
+func TestVerifyChainNil(t *testing.T) {
+	_, _, err := fulcio.VerifyChain(nil, []*trust.Authority{}, clock)
+	require.Error(t, err)
+}
+
+// otherNameSAN encodes a SAN extension value with one otherName of the given type.
+func otherNameSAN(t testing.TB, typeID asn1.ObjectIdentifier, value string) []byte {
+	t.Helper()
+	type otherName struct {
+		TypeID asn1.ObjectIdentifier
+		Value  string `asn1:"utf8,explicit,tag:0"`
+	}
+	b, err := asn1.MarshalWithParams(otherName{typeID, value}, "tag:0")
+	require.NoError(t, err)
+	der, err := asn1.Marshal([]asn1.RawValue{{FullBytes: b}})
+	require.NoError(t, err)
+	return der
+}
