@@ -1,0 +1,171 @@
+// Package cli is signet's command-line interface: the cobra command tree (verify; sign and
+// trust come later), flag parsing into one options struct per command, reading key files,
+// text and JSON output, and the mapping from errors to exit codes, which happens only in Main.
+// It owns no Sigstore logic: every command calls into pkg/.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/signet-dev/signet/pkg/bundle"
+	"github.com/signet-dev/signet/pkg/trust"
+	"github.com/signet-dev/signet/pkg/verify"
+)
+
+// Exit codes.
+const (
+	ExitOK        = 0
+	ExitFailed    = 1 // verification failed
+	ExitUsage     = 2 // bad flags or arguments
+	ExitMalformed = 3 // an input is unreadable or malformed
+)
+
+// Version is set at build time with -ldflags "-X github.com/signet-dev/signet/internal/cli.Version=...".
+var Version = "dev"
+
+// Env is the world a command runs in: streams and a clock. Tests pass buffers and a fixed clock.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Now    func() time.Time
+}
+
+// OSEnv is the real process environment.
+func OSEnv() *Env {
+	return &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Now: time.Now}
+}
+
+// usageError is a mistake in how signet was called.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// errInput marks an input that signet cannot read or parse (exit code 3).
+var errInput = errors.New("unreadable input")
+
+// Main runs signet with args (without the program name) and returns the exit code.
+func Main(args []string, env *Env) int {
+	root := newRootCmd(env)
+	root.SetArgs(args)
+	root.SetIn(env.Stdin)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	err := root.ExecuteContext(context.Background())
+	if err == nil {
+		return ExitOK
+	}
+	msg := err.Error()
+	var ve *verify.Error
+	if errors.As(err, &ve) {
+		msg = fmt.Sprintf("%s check failed: %s", ve.Step, msg)
+	}
+	fmt.Fprintf(env.Stderr, "signet: error: %s\n", oneLine(msg))
+	if h := hint(err); h != "" {
+		fmt.Fprintf(env.Stderr, "signet: hint: %s\n", h)
+	}
+	return exitCode(err)
+}
+
+// exitCode is the one place where errors become exit codes.
+func exitCode(err error) int {
+	var u usageError
+	var pathErr *fs.PathError
+	switch {
+	case errors.As(err, &u):
+		return ExitUsage
+	case errors.Is(err, bundle.ErrMalformed), errors.Is(err, trust.ErrMalformed), errors.Is(err, errInput), errors.As(err, &pathErr):
+		return ExitMalformed
+	}
+	return ExitFailed
+}
+
+func hint(err error) string {
+	var u usageError
+	if errors.As(err, &u) {
+		return "run 'signet help' or 'signet <command> --help' for usage"
+	}
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
+		return "check that the file exists and is readable"
+	}
+	var ve *verify.Error
+	if errors.As(err, &ve) {
+		return stepHints[ve.Step]
+	}
+	return ""
+}
+
+var stepHints = map[verify.Step]string{
+	verify.StepBundle:      "check that --bundle names a Sigstore bundle (.sigstore.json) as written by a Sigstore client",
+	verify.StepTrust:       "check the file given to --trusted-root or --trust-config, or omit them to use the embedded public-good root",
+	verify.StepTimestamp:   "the bundle's timestamps must come from a timestamp authority in the trusted root, while the signature existed; was it signed against another Sigstore instance (--staging, --trust-config)?",
+	verify.StepTlog:        "the bundle's log entries must come from a log in the trusted root and match the bundle; was it signed against another Sigstore instance (--staging, --trust-config)?",
+	verify.StepCertificate: "the certificate must chain to a CA in the trusted root and be valid at the logged or timestamped signing time",
+	verify.StepSCT:         "the certificate's SCTs must come from a CT log in the trusted root; use --insecure-ignore-sct only for a private CA without certificate transparency",
+	verify.StepArtifact:    "the artifact is not the one that was signed: check the file or digest given",
+	verify.StepSignature:   "the signature does not match: the bundle or the artifact was altered, or the wrong key was given",
+	verify.StepPolicy:      "compare --certificate-identity, --certificate-oidc-issuer and --certificate-extension (or --key) with the signer you expect",
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
+
+func newRootCmd(env *Env) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "signet",
+		Short:         "Sign and verify artifacts with Sigstore",
+		Long:          "signet signs and verifies artifacts with Sigstore: against the public-good instance or a private deployment described by one trust config file.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       Version,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetVersionTemplate("signet {{.Version}}\n")
+	root.AddCommand(newVerifyCmd(env))
+	root.SetHelpCommand(&cobra.Command{Use: "help [command]", Short: "Help about any command",
+		RunE: func(c *cobra.Command, args []string) error {
+			cmd, _, err := c.Root().Find(args)
+			if err != nil || cmd == nil {
+				return usagef("unknown help topic %q", strings.Join(args, " "))
+			}
+			return cmd.Help()
+		}})
+	return root
+}
+
+// aliases maps the flag names other Sigstore clients use onto signet's.
+var aliases = map[string]string{
+	"cert-identity":           "certificate-identity",
+	"cert-identity-regexp":    "certificate-identity-regexp",
+	"cert-oidc-issuer":        "certificate-oidc-issuer",
+	"cert-oidc-issuer-regexp": "certificate-oidc-issuer-regexp",
+}
+
+func normalizeFlag(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+	if a, ok := aliases[name]; ok {
+		name = a
+	}
+	return pflag.NormalizedName(name)
+}
+
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usagef("expected %s, got %d arguments", what, len(args))
+		}
+		return nil
+	}
+}

@@ -1,0 +1,90 @@
+package verify
+
+import (
+	"crypto"
+	"encoding/asn1"
+	"fmt"
+	"regexp"
+	"time"
+)
+
+// Policy says what a bundle must prove. Its zero value is the strict one: thresholds below
+// 1 mean the default of 1, and nothing is skipped unless an Insecure field says so.
+type Policy struct {
+	// Keyless: the certificate's SAN must match one of Identities and its OIDC issuer one of
+	// Issuers, and every Extensions entry must match.
+	Identities []Matcher
+	Issuers    []Matcher
+	Extensions []ExtensionMatcher
+
+	// Key, when set, is the only key the bundle may be signed with (a bundle with a public
+	// key hint instead of a certificate needs it).
+	Key crypto.PublicKey
+
+	// Thresholds: distinct transparency logs, CT logs and timestamp authorities whose
+	// evidence must verify. Values below 1 mean 1 for logs and CT logs, and 0 for TSAs
+	// (a bundle without a log integrated time needs one timestamp regardless).
+	TlogThreshold  int
+	CTLogThreshold int
+	TSAThreshold   int
+
+	// InsecureIgnoreTlog accepts a bundle without verified transparency log evidence
+	// (a timestamp is still required). InsecureIgnoreSCT skips the certificate's SCTs.
+	InsecureIgnoreTlog bool
+	InsecureIgnoreSCT  bool
+
+	// Now is the verifier's clock; zero means time.Now().
+	Now time.Time
+}
+
+// Matcher matches a string exactly, or against an anchored regular expression.
+type Matcher struct {
+	Exact  string
+	Regexp *regexp.Regexp
+}
+
+// Exact returns a Matcher for exactly s.
+func Exact(s string) Matcher { return Matcher{Exact: s} }
+
+// Regexp compiles pattern anchored at both ends (^(?:pattern)$): users expect
+// "https://github.com/org/.*" not to match "https://evil/?https://github.com/org/".
+func Regexp(pattern string) (Matcher, error) {
+	re, err := regexp.Compile("^(?:" + pattern + ")$")
+	if err != nil {
+		return Matcher{}, fmt.Errorf("invalid regular expression %q: %w", pattern, err)
+	}
+	return Matcher{Regexp: re}, nil
+}
+
+// Match reports whether s matches.
+func (m Matcher) Match(s string) bool {
+	if m.Regexp != nil {
+		return m.Regexp.MatchString(s)
+	}
+	return s == m.Exact
+}
+
+func (m Matcher) String() string {
+	if m.Regexp != nil {
+		return m.Regexp.String()
+	}
+	return fmt.Sprintf("%q", m.Exact)
+}
+
+// ExtensionMatcher requires a Fulcio certificate extension to have a value.
+type ExtensionMatcher struct {
+	Name  string // for messages
+	OID   asn1.ObjectIdentifier
+	Value Matcher
+}
+
+func (p *Policy) tlogThreshold() int  { return max(p.TlogThreshold, 1) }
+func (p *Policy) ctlogThreshold() int { return max(p.CTLogThreshold, 1) }
+func (p *Policy) tsaThreshold() int   { return max(p.TSAThreshold, 0) }
+
+func (p *Policy) now() time.Time {
+	if p.Now.IsZero() {
+		return time.Now()
+	}
+	return p.Now
+}

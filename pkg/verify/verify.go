@@ -1,0 +1,475 @@
+// Package verify runs the Sigstore verification pipeline over a bundle, offline, in the order
+// of the client specification (sigstore/architecture-docs client-spec.md §4): establish
+// verified times (RFC 3161 timestamps, transparency log evidence), check the certificate
+// chain and SCTs at those times, check the artifact and the signature, bind the log entries
+// to the bundle, and apply the Policy. It trusts only the TrustedRoot and the Policy it is
+// given; everything in the bundle and the artifact is untrusted input. It never uses the
+// network.
+package verify
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	pbcommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
+
+	"github.com/signet-dev/signet/pkg/bundle"
+	"github.com/signet-dev/signet/pkg/dsse"
+	"github.com/signet-dev/signet/pkg/fulcio"
+	"github.com/signet-dev/signet/pkg/rekor"
+	"github.com/signet-dev/signet/pkg/signature"
+	"github.com/signet-dev/signet/pkg/trust"
+	"github.com/signet-dev/signet/pkg/tsa"
+)
+
+// maxClockSkew is how far in the future a log's integrated time may lie.
+const maxClockSkew = 5 * time.Minute
+
+// Verify checks b for art against tr under p. It returns the Result on success; on failure
+// it returns a Result describing the failure and an *Error naming the step that failed.
+func Verify(tr *trust.TrustedRoot, b *bundle.Bundle, art Artifact, p Policy) (*Result, error) {
+	v := &verification{tr: tr, b: b, art: art, p: &p,
+		res: &Result{MediaType: ResultMediaType, BundleMediaType: b.MediaType}}
+	err := v.run()
+	if err != nil {
+		var ve *Error
+		if !errors.As(err, &ve) {
+			ve = &Error{Step: StepBundle, Err: err}
+			err = ve
+		}
+		v.res.Error = &ErrorInfo{Step: ve.Step, Message: ve.Error()}
+		return v.res, err
+	}
+	v.res.Verified = true
+	return v.res, nil
+}
+
+type verification struct {
+	tr  *trust.TrustedRoot
+	b   *bundle.Bundle
+	art Artifact
+	p   *Policy
+	res *Result
+
+	// key verifies the signature: the leaf certificate's key or the policy's key.
+	key crypto.PublicKey
+	// times are the verified signing times; tlogTimeless is set when a counted log entry
+	// carried no verified integrated time (Rekor v2).
+	times        []VerifiedTime
+	tlogTimeless []*trust.Log
+	chain        []*x509.Certificate
+	ca           *trust.Authority
+	// artifactHash/artifactDigest are the digest the message signature is over.
+	artifactHash   crypto.Hash
+	artifactDigest []byte
+}
+
+func (v *verification) run() error {
+	if v.tr == nil {
+		return fail(StepTrust, "no trusted root")
+	}
+	steps := []func() error{
+		v.checkKeyMaterial,
+		v.verifyTimestamps,
+		v.verifyTlogEvidence,
+		v.requireVerifiedTime,
+		v.verifyCertificate,
+		v.verifySignatureAndArtifact,
+		v.verifyTlogBodies,
+		v.checkPolicy,
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkKeyMaterial decides which key the signature must verify under, before any
+// cryptography: keyless bundles need an identity policy, key bundles need the key.
+func (v *verification) checkKeyMaterial() error {
+	switch {
+	case v.b.Certificate == nil && v.p.Key == nil:
+		return fail(StepPolicy, "the bundle is signed with a public key, not a certificate, and no key was given to verify it with")
+	case v.b.Certificate == nil:
+		v.key = v.p.Key
+		der, err := x509.MarshalPKIXPublicKey(v.p.Key)
+		if err != nil {
+			return fail(StepPolicy, "unusable verification key: %v", err)
+		}
+		sum := sha256.Sum256(der)
+		v.res.PublicKey = &PublicKey{SHA256: hex.EncodeToString(sum[:]), Hint: *v.b.PublicKeyHint}
+	case v.p.Key != nil:
+		return fail(StepPolicy, "the bundle carries a certificate; verify it with an identity and issuer, not a key")
+	default:
+		if len(v.p.Identities) == 0 || len(v.p.Issuers) == 0 {
+			return fail(StepPolicy, "no identity policy: keyless verification needs the expected certificate identity and OIDC issuer")
+		}
+		v.key = v.b.Certificate.PublicKey
+	}
+	return nil
+}
+
+// verifyTimestamps: "the Verifier MUST verify the timestamping response using the
+// Timestamping Service root key material ... with the raw bytes of the signature as the
+// timestamped data" (client-spec §4.2.1). Every timestamp in the bundle must verify.
+func (v *verification) verifyTimestamps() error {
+	seen := map[*trust.Authority]bool{}
+	for i, der := range v.b.Timestamps {
+		ts, err := tsa.Parse(der)
+		if err != nil {
+			return fail(StepTimestamp, "RFC 3161 timestamp %d is malformed: %v", i, err)
+		}
+		auth, err := ts.Verify(v.b.Signature(), v.tr.TimestampAuthorities)
+		if err != nil {
+			return fail(StepTimestamp, "RFC 3161 timestamp %d: %v", i, err)
+		}
+		seen[auth] = true
+		v.times = append(v.times, VerifiedTime{Source: "rfc3161", Authority: auth.URI, Time: ts.Time.UTC()})
+	}
+	if len(seen) < v.p.tsaThreshold() {
+		return fail(StepTimestamp, "%d trusted timestamp authorities vouch for the signature, %d required", len(seen), v.p.tsaThreshold())
+	}
+	return nil
+}
+
+// verifyTlogEvidence checks each log entry's inclusion promise (SET) and inclusion proof
+// with its signed checkpoint against the log's key in the trusted root. The entry body is
+// bound to the bundle later, in verifyTlogBodies. Entries in one log count once.
+func (v *verification) verifyTlogEvidence() error {
+	if v.p.InsecureIgnoreTlog {
+		v.res.Skipped = append(v.res.Skipped, "tlog")
+		return nil
+	}
+	counted := map[*trust.Log]bool{}
+	for i, e := range v.b.TlogEntries {
+		log := trust.FindLog(v.tr.Tlogs, e.GetLogId().GetKeyId())
+		if log == nil {
+			return fail(StepTlog, "log entry %d comes from log %s, which is not in the trusted root",
+				i, base64.StdEncoding.EncodeToString(e.GetLogId().GetKeyId()))
+		}
+		entry := LogEntry{LogURL: log.BaseURL, LogID: base64.StdEncoding.EncodeToString(log.ID),
+			LogIndex: e.GetLogIndex(), Kind: e.GetKindVersion().GetKind() + "/" + e.GetKindVersion().GetVersion()}
+
+		if e.GetInclusionPromise() != nil {
+			if err := rekor.VerifySET(e, log); err != nil {
+				return fail(StepTlog, "log entry %d (%s): signed entry timestamp: %v", i, log.BaseURL, err)
+			}
+			t := time.Unix(e.GetIntegratedTime(), 0).UTC()
+			if !log.ValidFor.Contains(t) {
+				return fail(StepTlog, "log entry %d: integrated time %s is outside the validity of log %s's key in the trusted root",
+					i, t.Format(time.RFC3339), log.BaseURL)
+			}
+			if t.After(v.p.now().Add(maxClockSkew)) {
+				return fail(StepTlog, "log entry %d: integrated time %s is in the future", i, t.Format(time.RFC3339))
+			}
+			entry.IntegratedTime = &t
+			entry.VerifiedBy = append(entry.VerifiedBy, "inclusionPromise")
+			v.times = append(v.times, VerifiedTime{Source: "tlog", Authority: log.BaseURL, Time: t})
+		} else if v.b.Minor == 1 {
+			return fail(StepTlog, "log entry %d has no inclusion promise, which a v0.1 bundle requires", i)
+		}
+
+		if e.GetInclusionProof() != nil {
+			if err := rekor.VerifyInclusion(e, log); err != nil {
+				return fail(StepTlog, "log entry %d (%s): %v", i, log.BaseURL, err)
+			}
+			entry.VerifiedBy = append(entry.VerifiedBy, "inclusionProof")
+		} else if v.b.Minor >= 2 {
+			return fail(StepTlog, "log entry %d has no inclusion proof, which a v%d bundle requires (signet does not query logs online)", i, v.b.Minor)
+		}
+		if entry.IntegratedTime == nil {
+			v.tlogTimeless = append(v.tlogTimeless, log)
+		}
+		counted[log] = true
+		v.res.TlogEntries = append(v.res.TlogEntries, entry)
+	}
+	if len(counted) < v.p.tlogThreshold() {
+		if len(v.b.TlogEntries) == 0 {
+			return fail(StepTlog, "the bundle has no transparency log entry")
+		}
+		return fail(StepTlog, "entries from %d distinct transparency logs verified, %d required", len(counted), v.p.tlogThreshold())
+	}
+	return nil
+}
+
+// requireVerifiedTime: the certificate must be checked at a time some authority vouches for;
+// a log entry without an integrated time (Rekor v2) needs a timestamp, and its log's key
+// must have been valid then.
+func (v *verification) requireVerifiedTime() error {
+	var tsaTimes []time.Time
+	for _, t := range v.times {
+		if t.Source == "rfc3161" {
+			tsaTimes = append(tsaTimes, t.Time)
+		}
+	}
+	if len(v.tlogTimeless) > 0 && len(tsaTimes) == 0 {
+		return fail(StepTimestamp, "the log entry from %s carries no integrated time (Rekor v2), so the bundle needs an RFC 3161 timestamp, and it has none", v.tlogTimeless[0].BaseURL)
+	}
+	for _, log := range v.tlogTimeless {
+		for _, t := range tsaTimes {
+			if !log.ValidFor.Contains(t) {
+				return fail(StepTlog, "log %s's key was not valid in the trusted root at the timestamped time %s", log.BaseURL, t.Format(time.RFC3339))
+			}
+		}
+	}
+	if len(v.times) == 0 {
+		return fail(StepTimestamp, "no verified time: the bundle has neither a signed log integrated time nor an RFC 3161 timestamp")
+	}
+	v.res.Times = v.times
+	return nil
+}
+
+// verifyCertificate: "the Verifier MUST perform certification path validation ... with a fake
+// current time" for every verified time, then verify the embedded SCTs (client-spec §4.3).
+func (v *verification) verifyCertificate() error {
+	leaf := v.b.Certificate
+	if leaf == nil {
+		return nil
+	}
+	for _, t := range v.times {
+		chain, ca, err := fulcio.VerifyChain(leaf, v.tr.CertificateAuthorities, t.Time)
+		if err != nil {
+			return fail(StepCertificate, "at the %s time %s vouched for by %s: %v", sourceName(t.Source), t.Time.Format(time.RFC3339), t.Authority, err)
+		}
+		v.chain, v.ca = chain, ca
+	}
+	if v.p.InsecureIgnoreSCT {
+		v.res.Skipped = append(v.res.Skipped, "sct")
+		return nil
+	}
+	if len(v.chain) < 2 {
+		return fail(StepSCT, "the certificate chain has no issuer to verify SCTs against")
+	}
+	if _, err := fulcio.VerifySCTs(leaf, v.chain[1], v.tr.CTLogs, v.p.ctlogThreshold()); err != nil {
+		return fail(StepSCT, "%v", err)
+	}
+	return nil
+}
+
+func sourceName(s string) string {
+	if s == "tlog" {
+		return "transparency log"
+	}
+	return "RFC 3161 timestamp"
+}
+
+// verifySignatureAndArtifact: "the Verifier MUST verify the provided signature for the
+// constructed payload against the key in the leaf of the certificate chain" (§4.5), and the
+// artifact must be the one the bundle is about.
+func (v *verification) verifySignatureAndArtifact() error {
+	if v.b.Envelope != nil {
+		return v.verifyEnvelope()
+	}
+	ms := v.b.MessageSignature
+	h := signature.DefaultHash(v.key)
+	if md := ms.GetMessageDigest(); md != nil {
+		var err error
+		if h, err = hashFromProto(md.GetAlgorithm()); err != nil {
+			return fail(StepBundle, "message digest: %v", err)
+		}
+	} else if h == 0 {
+		h = crypto.SHA512 // Ed25519 signs pre-hashed artifacts as Ed25519ph
+	}
+	digests, err := v.artifactDigests([]crypto.Hash{h})
+	if err != nil {
+		return err
+	}
+	v.artifactHash, v.artifactDigest = h, digests[h]
+	if md := ms.GetMessageDigest(); md != nil && !bytes.Equal(md.GetDigest(), v.artifactDigest) {
+		return fail(StepArtifact, "the artifact's %v digest %x does not match the digest %x the bundle was signed over", h, v.artifactDigest, md.GetDigest())
+	}
+	if err := signature.VerifyDigest(v.key, h, v.artifactDigest, ms.GetSignature()); err != nil {
+		return fail(StepSignature, "the signature over the artifact does not verify with the %s: %v", v.keyName(), err)
+	}
+	return nil
+}
+
+func (v *verification) verifyEnvelope() error {
+	env := v.b.Envelope
+	if err := dsse.Verify(v.key, signature.DefaultHash(v.key), env.PayloadType, env.Payload, env.Signature); err != nil {
+		return fail(StepSignature, "the DSSE envelope's signature does not verify with the %s: %v", v.keyName(), err)
+	}
+	v.res.PayloadType = env.PayloadType
+	if env.PayloadType != dsse.InTotoPayloadType {
+		// Not a statement: the payload itself is the artifact.
+		sum := sha256.Sum256(env.Payload)
+		d, err := v.artifactDigests([]crypto.Hash{crypto.SHA256})
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(d[crypto.SHA256], sum[:]) {
+			return fail(StepArtifact, "the artifact is not the envelope's payload (sha256 %x, payload sha256 %x)", d[crypto.SHA256], sum)
+		}
+		return nil
+	}
+	st, err := dsse.ParseStatement(env.Payload)
+	if err != nil {
+		return fail(StepArtifact, "the envelope's payload: %v", err)
+	}
+	v.res.Statement = json.RawMessage(env.Payload)
+	var want []crypto.Hash
+	for _, alg := range st.DigestAlgorithms() {
+		if h, ok := inTotoHashes[alg]; ok && (v.art.r != nil || h == v.art.hash) {
+			want = append(want, h)
+		}
+	}
+	if len(want) == 0 {
+		return fail(StepArtifact, "no subject of the in-toto statement has a digest signet can compare with the artifact (subjects use %v)", st.DigestAlgorithms())
+	}
+	digests, err := v.artifactDigests(want)
+	if err != nil {
+		return err
+	}
+	for _, h := range want {
+		if _, ok := st.MatchDigest(inTotoName(h), digests[h]); ok {
+			return nil
+		}
+	}
+	return fail(StepArtifact, "the artifact (sha256 %x) is none of the in-toto statement's %d subjects", digests[want[0]], len(st.Subject))
+}
+
+func (v *verification) artifactDigests(want []crypto.Hash) (map[crypto.Hash][]byte, error) {
+	if v.art.r == nil {
+		for _, h := range want {
+			if h != v.art.hash {
+				return nil, fail(StepArtifact, "the bundle needs the artifact's %v digest, but only a %v digest was given; pass the file instead", h, v.art.hash)
+			}
+		}
+	}
+	d, err := v.art.digests(want)
+	if err != nil {
+		return nil, fail(StepArtifact, "%v", err)
+	}
+	return d, nil
+}
+
+func (v *verification) keyName() string {
+	if v.b.Certificate != nil {
+		return "certificate's key"
+	}
+	return "given key"
+}
+
+// verifyTlogBodies: "The Verifier MUST parse body ... and check: the signature from the
+// parsed body is the same as the provided signature; the key or certificate from the parsed
+// body is the same as in the input certificate; the subject of the parsed body matches the
+// artifact" (§4.4).
+func (v *verification) verifyTlogBodies() error {
+	if v.p.InsecureIgnoreTlog {
+		return nil
+	}
+	exp := rekor.Expected{Signature: v.b.Signature()}
+	if v.b.Certificate != nil {
+		exp.Certificate = v.b.Certificate.Raw
+	} else {
+		exp.PublicKey = v.key
+	}
+	if env := v.b.Envelope; env != nil {
+		exp.Envelope = &rekor.Envelope{PayloadType: env.PayloadType, Payload: env.Payload,
+			Signatures: []rekor.EnvelopeSignature{{Sig: env.Signature, KeyID: env.KeyID}}}
+	} else {
+		exp.Hash, exp.Digest = v.artifactHash, v.artifactDigest
+	}
+	for i, e := range v.b.TlogEntries {
+		if err := rekor.VerifyBody(e, exp); err != nil {
+			return fail(StepTlog, "log entry %d: %v", i, err)
+		}
+	}
+	return nil
+}
+
+// checkPolicy matches the certificate's identity against the policy.
+func (v *verification) checkPolicy() error {
+	leaf := v.b.Certificate
+	if leaf == nil {
+		return nil
+	}
+	id, err := fulcio.IdentityFromCertificate(leaf)
+	if err != nil {
+		return fail(StepCertificate, "reading the certificate's identity: %v", err)
+	}
+	v.res.Identity = &Identity{SAN: id.SAN, SANType: id.SANType, Issuer: id.Issuer, Extensions: id.Extensions,
+		NotBefore: leaf.NotBefore.UTC(), NotAfter: leaf.NotAfter.UTC()}
+	if v.ca != nil {
+		v.res.Identity.CertificateAuthority = v.ca.URI
+	}
+	if !anyMatch(v.p.Identities, id.SAN) {
+		return fail(StepPolicy, "the certificate identity %q does not match the expected identity %s", id.SAN, matchersString(v.p.Identities))
+	}
+	if !anyMatch(v.p.Issuers, id.Issuer) {
+		return fail(StepPolicy, "the certificate's OIDC issuer %q does not match the expected issuer %s", id.Issuer, matchersString(v.p.Issuers))
+	}
+	for _, em := range v.p.Extensions {
+		val, ok, err := fulcio.ExtensionValue(leaf, em.OID)
+		if err != nil {
+			return fail(StepCertificate, "certificate extension %s (%s): %v", em.Name, em.OID, err)
+		}
+		if !ok {
+			return fail(StepPolicy, "the certificate has no %s extension (%s); the policy requires %s", em.Name, em.OID, em.Value)
+		}
+		if !em.Value.Match(val) {
+			return fail(StepPolicy, "the certificate's %s is %q; the policy requires %s", em.Name, val, em.Value)
+		}
+	}
+	return nil
+}
+
+func anyMatch(ms []Matcher, s string) bool {
+	for _, m := range ms {
+		if m.Match(s) {
+			return true
+		}
+	}
+	return false
+}
+
+func matchersString(ms []Matcher) string {
+	if len(ms) == 1 {
+		return ms[0].String()
+	}
+	s := "one of"
+	for i, m := range ms {
+		if i > 0 {
+			s += ","
+		}
+		s += " " + m.String()
+	}
+	return s
+}
+
+func hashFromProto(a pbcommon.HashAlgorithm) (crypto.Hash, error) {
+	switch a {
+	case pbcommon.HashAlgorithm_SHA2_256:
+		return crypto.SHA256, nil
+	case pbcommon.HashAlgorithm_SHA2_384:
+		return crypto.SHA384, nil
+	case pbcommon.HashAlgorithm_SHA2_512:
+		return crypto.SHA512, nil
+	}
+	return 0, fmt.Errorf("unsupported hash algorithm %v", a)
+}
+
+var inTotoHashes = map[string]crypto.Hash{
+	"sha256": crypto.SHA256,
+	"sha384": crypto.SHA384,
+	"sha512": crypto.SHA512,
+}
+
+func inTotoName(h crypto.Hash) string {
+	for name, hh := range inTotoHashes {
+		if hh == h {
+			return name
+		}
+	}
+	return ""
+}
