@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"sync"
 )
 
 // Artifact is what a bundle is about: either bytes read once from a stream, or a digest
@@ -26,6 +27,10 @@ func ArtifactDigest(h crypto.Hash, digest []byte) Artifact { return Artifact{has
 
 // copyBufferSize is large enough that system calls do not show next to SHA-256 throughput.
 const copyBufferSize = 1 << 20
+
+// copyBuffers recycles copy buffers: allocating and zeroing 1 MiB would otherwise cost more
+// than hashing a small artifact.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
 
 // digests hashes the artifact once with every algorithm in want.
 func (a Artifact) digests(want []crypto.Hash) (map[crypto.Hash][]byte, error) {
@@ -53,7 +58,9 @@ func (a Artifact) digests(want []crypto.Hash) (map[crypto.Hash][]byte, error) {
 	} else {
 		w = io.MultiWriter(writers...)
 	}
-	if _, err := io.CopyBuffer(w, onlyReader{a.r}, make([]byte, copyBufferSize)); err != nil {
+	buf := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(buf)
+	if _, err := io.CopyBuffer(w, onlyReader{a.r}, *buf); err != nil {
 		return nil, fmt.Errorf("reading artifact: %w", err)
 	}
 	for i, h := range want {

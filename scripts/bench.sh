@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Benchmarks verification speed (make bench):
+#  1. in-process: verifying one real bundle (message signature, DSSE) against the raw signature
+#     checks it must do, and hashing a 1 GiB file against plain crypto/sha256 (go test -bench);
+#  2. whole process: `signet verify` against sigstore-go's example verifier (v1.3.0, installed
+#     here with go install into .cache/bench) on the same bundle, N runs each, wall time.
+# Nothing asserts a duration; this prints numbers and ratios.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${RUNS:-50}
+cache=$PWD/.cache/bench
+mkdir -p "$cache/bin"
+
+echo "== in-process (go test -bench ./pkg/verify)"
+out=$(go test -run '^$' -bench 'Verify|RawCrypto|HashArtifact' -benchmem -count "${COUNT:-3}" ./pkg/verify/)
+echo "$out" | grep -E '^Benchmark'
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+ns() { echo "$out" | awk -v n="$1" '$1 ~ "^"n"(-[0-9]+)?$" {print $3}' | median; }
+mbs() { echo "$out" | awk -v n="$1" '$1 ~ "^"n"(-[0-9]+)?$" {for (i=1;i<=NF;i++) if ($(i+1)=="MB/s") print $i}' | median; }
+raw=$(ns BenchmarkRawCrypto)
+for c in message-signature dsse; do
+  v=$(ns "BenchmarkVerify/$c")
+  awk -v v="$v" -v r="$raw" -v c="$c" 'BEGIN {printf "verify %-18s %8.0f us, raw crypto %8.0f us: %.2fx\n", c, v/1000, r/1000, v/r}'
+done
+awk -v s="$(mbs BenchmarkHashArtifact/signet)" -v c="$(mbs BenchmarkHashArtifact/crypto-sha256)" \
+  'BEGIN {printf "hashing 1 GiB: signet %.0f MB/s, crypto/sha256 %.0f MB/s: %.3fx\n", s, c, s/c}'
+
+echo "== whole process ($runs runs each)"
+make -s build
+oracle=$cache/bin/sigstore-go-verification
+if [ ! -x "$oracle" ]; then
+  echo "installing sigstore-go's example verifier v1.3.0 (once)..."
+  GOBIN=$cache/bin GOTOOLCHAIN=local go install github.com/sigstore/sigstore-go/examples/sigstore-go-verification@v1.3.0
+fi
+cases=testdata/conformance/bundle-verify
+root=pkg/trust/data/public-good/trusted_root.json
+artifact=testdata/conformance/a.txt
+bundle=$cases/happy-path-v0.3/bundle.sigstore.json
+san='https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main'
+iss='https://token.actions.githubusercontent.com'
+signet_cmd=(bin/signet verify --bundle "$bundle" --certificate-identity "$san" --certificate-oidc-issuer "$iss" --trusted-root "$root" "$artifact")
+oracle_cmd=("$oracle" -artifact "$artifact" -expectedSAN "$san" -expectedIssuer "$iss" -trustedrootJSONpath "$root" "$bundle")
+"${signet_cmd[@]}" 2>/dev/null
+"${oracle_cmd[@]}" >/dev/null 2>&1
+
+time_runs() { # prints mean wall milliseconds per run
+  local start end
+  start=$(date +%s%N)
+  for _ in $(seq "$runs"); do "$@" >/dev/null 2>&1; done
+  end=$(date +%s%N)
+  echo $(( (end - start) / runs / 1000 ))
+}
+s=$(time_runs "${signet_cmd[@]}")
+o=$(time_runs "${oracle_cmd[@]}")
+awk -v s="$s" -v o="$o" 'BEGIN {printf "signet verify %.2f ms, sigstore-go example %.2f ms per run: signet takes %.2fx the time\n", s/1000, o/1000, s/o}'
