@@ -140,4 +140,3 @@ func BenchmarkHashArtifact(b *testing.B) {
 		}
 	})
 }
-
