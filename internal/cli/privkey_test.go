@@ -28,7 +28,9 @@ func passphrase(p string) func() ([]byte, error) {
 	return func() ([]byte, error) { return []byte(p), nil }
 }
 
-func noPassphrase() ([]byte, error) { return nil, errors.New("passphrase asked for an unencrypted key") }
+func noPassphrase() ([]byte, error) {
+	return nil, errors.New("passphrase asked for an unencrypted key")
+}
 
 // cosignKey encrypts a PKCS#8 key the way cosign and go-securesystemslib do.
 func cosignKey(t *testing.T, pemType string) []byte {
