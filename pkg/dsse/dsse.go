@@ -47,6 +47,9 @@ func Sign(s crypto.Signer, h crypto.Hash, payloadType string, payload []byte) ([
 	if _, ok := s.Public().(ed25519.PublicKey); ok {
 		return s.Sign(rand.Reader, msg, crypto.Hash(0))
 	}
+	if !h.Available() {
+		return nil, fmt.Errorf("DSSE signing needs a hash for a %T key; %v is unavailable", s.Public(), h)
+	}
 	hh := h.New()
 	hh.Write(msg)
 	return s.Sign(rand.Reader, hh.Sum(nil), h)
@@ -95,8 +98,8 @@ func ParseStatement(payload []byte) (*Statement, error) {
 	if len(payload) > MaxPayloadSize {
 		return nil, fmt.Errorf("in-toto statement is larger than %d bytes", MaxPayloadSize)
 	}
-	var st Statement
-	if err := json.Unmarshal(payload, &st); err != nil {
+	st, err := decodeStatement(payload)
+	if err != nil {
 		return nil, fmt.Errorf("in-toto statement is not valid JSON: %w", err)
 	}
 	switch st.Type {
@@ -118,7 +121,49 @@ func ParseStatement(payload []byte) (*Statement, error) {
 			return nil, fmt.Errorf("in-toto statement subject %d has no digest", i)
 		}
 	}
-	return &st, nil
+	return st, nil
+}
+
+// decodeStatement decodes a statement matching keys exactly, as other in-toto consumers do:
+// encoding/json would also take "Subject" or "_TYPE" for a field, and the last of them wins.
+func decodeStatement(payload []byte) (*Statement, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &top); err != nil {
+		return nil, err
+	}
+	st := &Statement{Predicate: top["predicate"]}
+	if err := decodeField(top, "_type", &st.Type); err != nil {
+		return nil, err
+	}
+	if err := decodeField(top, "predicateType", &st.PredicateType); err != nil {
+		return nil, err
+	}
+	var subjects []map[string]json.RawMessage
+	if err := decodeField(top, "subject", &subjects); err != nil {
+		return nil, err
+	}
+	for _, s := range subjects {
+		var sub Subject
+		if err := decodeField(s, "name", &sub.Name); err != nil {
+			return nil, err
+		}
+		if err := decodeField(s, "digest", &sub.Digest); err != nil {
+			return nil, err
+		}
+		st.Subject = append(st.Subject, sub)
+	}
+	return st, nil
+}
+
+func decodeField(m map[string]json.RawMessage, key string, v any) error {
+	raw, ok := m[key]
+	if !ok {
+		return nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	return nil
 }
 
 // MatchDigest returns the first subject whose digest under algorithm alg (in-toto names:

@@ -9,6 +9,10 @@ package trust
 import (
 	"bytes"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
@@ -263,18 +267,43 @@ func ParsePublicKey(der []byte, details pbcommon.PublicKeyDetails) (crypto.Publi
 	if err != nil {
 		return nil, 0, malformed("public key: %v", err)
 	}
-	h := crypto.SHA256
+	var h crypto.Hash
+	var fits bool
 	switch details {
+	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P256_SHA_256:
+		h, fits = crypto.SHA256, isCurve(pub, elliptic.P256())
 	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P384_SHA_384:
-		h = crypto.SHA384
+		h, fits = crypto.SHA384, isCurve(pub, elliptic.P384())
+	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P384_SHA_256:
+		h, fits = crypto.SHA256, isCurve(pub, elliptic.P384())
 	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P521_SHA_512:
-		h = crypto.SHA512
+		h, fits = crypto.SHA512, isCurve(pub, elliptic.P521())
+	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P521_SHA_256:
+		h, fits = crypto.SHA256, isCurve(pub, elliptic.P521())
 	case pbcommon.PublicKeyDetails_PKIX_ED25519:
-		h = 0
+		_, fits = pub.(ed25519.PublicKey)
 	case pbcommon.PublicKeyDetails_PKIX_ED25519_PH:
 		h = crypto.SHA512
+		_, fits = pub.(ed25519.PublicKey)
+	case pbcommon.PublicKeyDetails_PKCS1_RSA_PKCS1V5, pbcommon.PublicKeyDetails_PKCS1_RSA_PSS,
+		pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V5, pbcommon.PublicKeyDetails_PKIX_RSA_PSS,
+		pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_2048_SHA256, pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_3072_SHA256,
+		pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_4096_SHA256, pbcommon.PublicKeyDetails_PKIX_RSA_PSS_2048_SHA256,
+		pbcommon.PublicKeyDetails_PKIX_RSA_PSS_3072_SHA256, pbcommon.PublicKeyDetails_PKIX_RSA_PSS_4096_SHA256:
+		h = crypto.SHA256
+		_, fits = pub.(*rsa.PublicKey)
+	default:
+		return nil, 0, malformed("unsupported public key details %v", details)
+	}
+	if !fits {
+		return nil, 0, malformed("a %T public key does not match key details %v", pub, details)
 	}
 	return pub, h, nil
+}
+
+func isCurve(pub crypto.PublicKey, c elliptic.Curve) bool {
+	k, ok := pub.(*ecdsa.PublicKey)
+	return ok && k.Curve == c
 }
 
 // LogID computes the Rekor v1 / CT log id of a public key: SHA-256 of its DER SubjectPublicKeyInfo.

@@ -1,0 +1,49 @@
+package trust_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/signet-dev/signet/pkg/trust"
+)
+
+// FuzzParseTrustedRoot feeds the trust document parsers the embedded roots and signing
+// configs and every trusted root of the conformance suite. They must never panic, and a
+// root that parses keeps the package's promises (keys, 4-byte hints, windows with a start,
+// chains of 1 to 10 certificates).
+func FuzzParseTrustedRoot(f *testing.F) {
+	paths, err := filepath.Glob(filepath.Join(conformanceDir, "*", "trusted_root.json"))
+	if err != nil || len(paths) == 0 {
+		f.Fatalf("no conformance roots: %v", err)
+	}
+	paths = append(paths, publicGoodRoot, stagingRoot, publicGoodSC, stagingSC)
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	root, _ := os.ReadFile(publicGoodRoot)
+	sc, _ := os.ReadFile(publicGoodSC)
+	f.Add(clientTrustConfig(f, trust.ClientTrustConfigMediaType, root, sc))
+	f.Add([]byte(`{"mediaType":"application/vnd.dev.sigstore.trustedroot.v0.2+json","tlogs":[{"logId":{"keyId":"AAAAAA=="},"checkpointKeyId":{"keyId":"AQID"}}]}`))
+
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if tr, err := trust.ParseTrustedRoot(data); err == nil {
+			checkRoot(t, tr)
+		} else if tr != nil {
+			t.Errorf("ParseTrustedRoot returned a root and an error")
+		}
+		if sc, err := trust.ParseSigningConfig(data); err == nil && sc.Proto().GetMediaType() != trust.SigningConfigMediaType02 {
+			t.Errorf("parsed a signing config of media type %q", sc.Proto().GetMediaType())
+		}
+		if cfg, err := trust.ParseClientTrustConfig(data); err == nil {
+			if cfg.TrustedRoot == nil || cfg.SigningConfig == nil {
+				t.Errorf("parsed a client trust config without both parts")
+			}
+			checkRoot(t, cfg.TrustedRoot)
+		}
+	})
+}
