@@ -102,7 +102,43 @@ func Parse(data []byte) (*Bundle, error) {
 	if err := protojson.Unmarshal(data, &pb); err != nil {
 		return nil, malformed("not a valid bundle JSON document: %v", err)
 	}
+	// protojson also accepts the proto field names (snake_case); the bundle format is
+	// lowerCamelCase only, and other variants SHOULD be refused (client-spec §5).
+	if key := snakeCaseKey(data); key != "" {
+		return nil, malformed("key %q is not lowerCamelCase proto3 JSON", key)
+	}
 	return New(&pb)
+}
+
+// snakeCaseKey returns the first object key of a valid JSON document that contains an
+// underscore, or "". No bundle field name has one; DSSE payloads are base64, so no foreign
+// JSON is nested in a bundle. A key is a string literal followed by a colon.
+func snakeCaseKey(data []byte) string {
+	for i := 0; i < len(data); i++ {
+		if data[i] != '"' {
+			continue
+		}
+		start, underscore := i+1, false
+		for i++; i < len(data) && data[i] != '"'; i++ {
+			switch data[i] {
+			case '\\':
+				i++ // skip the escaped byte
+			case '_':
+				underscore = true
+			}
+		}
+		if !underscore {
+			continue
+		}
+		j := i + 1
+		for j < len(data) && (data[j] == ' ' || data[j] == '\t' || data[j] == '\n' || data[j] == '\r') {
+			j++
+		}
+		if j < len(data) && data[j] == ':' {
+			return string(data[start:i])
+		}
+	}
+	return ""
 }
 
 // New checks a Bundle message's structure and parses its verification material.

@@ -583,3 +583,29 @@ func TestMarshalFormat(t *testing.T) {
 	require.Contains(t, e, "canonicalizedBody")
 	require.Contains(t, e, "logIndex")
 }
+
+func TestParseRefusesSnakeCase(t *testing.T) {
+	data, err := os.ReadFile("../../testdata/conformance/bundle-verify/happy-path-v0.3/bundle.sigstore.json")
+	require.NoError(t, err)
+	_, err = bundle.Parse(data)
+	require.NoError(t, err)
+	for _, key := range []string{"verificationMaterial", "tlogEntries", "canonicalizedBody", "messageSignature"} {
+		snake := strings.ReplaceAll(string(data), `"`+key+`"`, `"`+toSnake(key)+`"`)
+		require.NotEqual(t, string(data), snake)
+		_, err = bundle.Parse([]byte(snake))
+		require.ErrorIs(t, err, bundle.ErrMalformed, key)
+		require.ErrorContains(t, err, "is not lowerCamelCase", key)
+	}
+}
+
+func toSnake(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 'A' && r <= 'Z' {
+			b.WriteByte('_')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
