@@ -2,13 +2,14 @@
 // bodies (Rekor v1 hashedrekord 0.0.1, dsse 0.0.1 and the legacy intoto 0.0.2; Rekor v2
 // hashedrekord 0.0.2 and, read-only, dsse 0.0.2), and the verification of an entry's
 // inclusion promise (SET), its RFC 6962 inclusion proof and the C2SP signed checkpoint the
-// proof leads to. (The upload clients will live here too, in their own file.)
+// proof leads to; and uploading entries to Rekor v1 and v2 (Client, the only network code
+// here).
 //
 // It trusts only the log key it is handed (a trust.Log, chosen by the caller from the
 // trusted root by the entry's log id) and nothing in the entry: every field of an entry is
 // checked against that key or against what the bundle claims (Expected). Whether the log's
 // key was valid at the entry's time is the caller's question (trust.Log.ValidFor). Every
-// function here is pure and offline.
+// function but Client's methods is pure and offline.
 package rekor
 
 import (

@@ -8,7 +8,8 @@
 // It trusts only the authorities its caller passes to Verify (normally the trusted root's
 // timestampAuthorities). Certificates embedded in a token are never trusted by themselves: they
 // only help to build a chain to one of those authorities. Parse checks structure only; a parsed
-// Timestamp proves nothing until Verify succeeds. Everything here is pure and offline.
+// Timestamp proves nothing until Verify succeeds. Everything but Client, which asks a TSA for a
+// timestamp over HTTP, is pure and offline.
 package tsa
 
 import (
