@@ -10,14 +10,18 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"golang.org/x/term"
 
+	"github.com/signet-dev/signet/internal/oidc"
 	"github.com/signet-dev/signet/pkg/bundle"
+	"github.com/signet-dev/signet/pkg/sign"
 	"github.com/signet-dev/signet/pkg/trust"
 	"github.com/signet-dev/signet/pkg/verify"
 )
@@ -28,22 +32,49 @@ const (
 	ExitFailed    = 1 // verification failed
 	ExitUsage     = 2 // bad flags or arguments
 	ExitMalformed = 3 // an input is unreadable or malformed
+	ExitService   = 4 // a Sigstore service or identity provider failed or could not be reached
+	ExitIdentity  = 5 // no usable identity token
 )
 
 // Version is set at build time with -ldflags "-X github.com/signet-dev/signet/internal/cli.Version=...".
 var Version = "dev"
 
-// Env is the world a command runs in: streams and a clock. Tests pass buffers and a fixed clock.
+// Env is the world a command runs in: streams, a clock, the environment variables, whether a
+// person is at a terminal, and the network. Tests pass buffers and fakes.
 type Env struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
 	Now    func() time.Time
+	// Getenv reads an environment variable (nil: none are set).
+	Getenv func(string) string
+	// Interactive says that stdin and stderr are a terminal, so signet may prompt.
+	Interactive bool
+	// ReadPassword prompts on the terminal and reads a line without echo.
+	ReadPassword func(prompt string) ([]byte, error)
+	// HTTP sends every request to Sigstore services and identity providers.
+	HTTP *http.Client
 }
 
 // OSEnv is the real process environment.
 func OSEnv() *Env {
-	return &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Now: time.Now}
+	return &Env{
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Now: time.Now, Getenv: os.Getenv,
+		Interactive: term.IsTerminal(int(os.Stdin.Fd())) && term.IsTerminal(int(os.Stderr.Fd())),
+		ReadPassword: func(prompt string) ([]byte, error) {
+			fmt.Fprint(os.Stderr, prompt)
+			defer fmt.Fprintln(os.Stderr)
+			return term.ReadPassword(int(os.Stdin.Fd()))
+		},
+		HTTP: &http.Client{},
+	}
+}
+
+func (e *Env) getenv(key string) string {
+	if e.Getenv == nil {
+		return ""
+	}
+	return e.Getenv(key)
 }
 
 // usageError is a mistake in how signet was called.
@@ -84,10 +115,16 @@ func Main(args []string, env *Env) int {
 func exitCode(err error) int {
 	var u usageError
 	var pathErr *fs.PathError
+	var svc *sign.ServiceError
 	switch {
-	case errors.As(err, &u):
+	case errors.As(err, &u), errors.Is(err, errExists):
 		return ExitUsage
-	case errors.Is(err, bundle.ErrMalformed), errors.Is(err, trust.ErrMalformed), errors.Is(err, errInput), errors.As(err, &pathErr):
+	case errors.Is(err, oidc.ErrNoToken), errors.Is(err, oidc.ErrInvalidToken):
+		return ExitIdentity
+	case errors.As(err, &svc), errors.Is(err, oidc.ErrNetwork):
+		return ExitService
+	case errors.Is(err, bundle.ErrMalformed), errors.Is(err, trust.ErrMalformed), errors.Is(err, errInput),
+		errors.Is(err, errBadPassphrase), errors.Is(err, errConfig), errors.As(err, &pathErr):
 		return ExitMalformed
 	}
 	return ExitFailed
@@ -105,6 +142,23 @@ func hint(err error) string {
 	var ve *verify.Error
 	if errors.As(err, &ve) {
 		return stepHints[ve.Step]
+	}
+	var svc *sign.ServiceError
+	switch {
+	case errors.Is(err, errExists):
+		return "pass --overwrite to replace existing bundles"
+	case errors.Is(err, oidc.ErrNoToken):
+		return "pass --identity-token, set $SIGSTORE_ID_TOKEN, or sign in interactively with --oidc-flow browser or device"
+	case errors.Is(err, oidc.ErrInvalidToken):
+		return "get a fresh identity token for the audience \"sigstore\""
+	case errors.As(err, &svc):
+		return "check that the service named above is up and reachable, and that --trust-config names the right instance; --timeout allows more time"
+	case errors.Is(err, errBadPassphrase):
+		return "check $SIGNET_PASSWORD or the passphrase you typed"
+	}
+	var se *sign.Error
+	if errors.As(err, &se) && se.Step == sign.StepVerify {
+		return "the services answered with evidence the trusted root does not vouch for: check that the trust config matches the services"
 	}
 	return ""
 }
@@ -134,7 +188,7 @@ func newRootCmd(env *Env) *cobra.Command {
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.SetVersionTemplate("signet {{.Version}}\n")
-	root.AddCommand(newVerifyCmd(env))
+	root.AddCommand(newSignCmd(env), newVerifyCmd(env))
 	root.SetHelpCommand(&cobra.Command{Use: "help [command]", Short: "Help about any command",
 		RunE: func(c *cobra.Command, args []string) error {
 			cmd, _, err := c.Root().Find(args)
