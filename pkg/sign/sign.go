@@ -261,6 +261,11 @@ func (c *Config) SignDSSE(ctx context.Context, id *Identity, payloadType string,
 	sigHash := id.Hash
 	if _, ok := id.Signer.Public().(ed25519.PublicKey); ok {
 		sigHash = 0 // DSSE signs the PAE itself with pure Ed25519
+		for _, l := range c.Services.Tlogs {
+			if l.MajorAPIVersion == 2 {
+				return nil, fail(StepIdentity, fmt.Errorf("Rekor v2 log %s records only pre-hashed Ed25519 signatures, and a DSSE signature is over the whole envelope; sign DSSE with ecdsa-p256 or ecdsa-p384", l.URL))
+			}
+		}
 	}
 	sig, err := dsse.Sign(id.Signer, sigHash, payloadType, payload)
 	if err != nil {
