@@ -4,7 +4,7 @@ BIN     := bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/signet-dev/signet/internal/cli.Version=$(VERSION)
 
-.PHONY: build test conformance bench fuzz lint clean
+.PHONY: build test conformance e2e e2e-full stack-up stack-up-full stack-down demo bench fuzz lint clean
 
 ## build: compile signet and the conformance adapter into bin/
 build:
@@ -19,6 +19,26 @@ test: build
 ## conformance: the Sigstore conformance verify cases, file and digest mode (140 runs)
 conformance: build
 	scripts/conformance.sh $(BIN)/signet-conformance
+
+## e2e: end-to-end tests against a real Sigstore (core: Fulcio, Rekor v2, TSA) that they start and stop
+e2e: build
+	SIGNET_E2E_MODE=core $(GO) test -tags e2e -count=1 -timeout 20m ./internal/e2e/
+
+## e2e-full: the same with Rekor v1, Trillian, MariaDB and a CT log
+e2e-full: build
+	SIGNET_E2E_MODE=full $(GO) test -tags e2e -count=1 -timeout 30m ./internal/e2e/
+
+## stack-up, stack-up-full, stack-down: run the local Sigstore by hand (see scripts/stack/README.md)
+stack-up:
+	scripts/stack/install.sh core && scripts/stack/up.sh core
+stack-up-full:
+	scripts/stack/install.sh full && scripts/stack/up.sh full
+stack-down:
+	scripts/stack/down.sh
+
+## demo: sign a file keylessly against the local Sigstore, verify it, tamper, fail; stops everything
+demo:
+	scripts/demo.sh
 
 ## bench: in-process verification, hashing throughput, and whole-process timing against sigstore-go
 bench: build
