@@ -53,3 +53,39 @@ time_runs() { # prints mean wall milliseconds per run
 s=$(time_runs "${signet_cmd[@]}")
 o=$(time_runs "${oracle_cmd[@]}")
 awk -v s="$s" -v o="$o" 'BEGIN {printf "signet verify %.2f ms, sigstore-go example %.2f ms per run: signet takes %.2fx the time\n", s/1000, o/1000, s/o}'
+
+echo "== signing throughput: ${SIGN_FILES:=100} files, one identity, against the local Sigstore (core)"
+signer=$cache/bin/conformance
+if [ ! -x "$signer" ]; then
+  echo "installing sigstore-go's conformance client v1.3.0 (once)..."
+  GOBIN=$cache/bin GOTOOLCHAIN=local go install github.com/sigstore/sigstore-go/cmd/conformance@v1.3.0
+fi
+running() { [ -f .cache/stack/run/env.sh ] && (. .cache/stack/run/env.sh && curl -fs -o /dev/null "$SIGNET_STACK_FULCIO_URL/api/v2/configuration"); }
+started=
+if ! running; then
+  scripts/stack/install.sh core >/dev/null
+  scripts/stack/up.sh core >/dev/null
+  started=1
+fi
+work=$(mktemp -d)
+trap '[ -z "$started" ] || scripts/stack/down.sh >/dev/null 2>&1; rm -rf "$work"' EXIT
+# shellcheck disable=SC1091
+. .cache/stack/run/env.sh
+mkdir -p "$work/signet" "$work/oracle"
+for i in $(seq "$SIGN_FILES"); do
+  head -c 4096 /dev/urandom > "$work/signet/f$i"
+  cp "$work/signet/f$i" "$work/oracle/f$i"
+done
+token=$(curl -fsS "$SIGNET_STACK_TOKEN_URL?sub=bench@example.com&email=bench@example.com&ttl=30m")
+start=$(date +%s%N)
+SIGSTORE_ID_TOKEN=$token bin/signet sign --trust-config "$SIGNET_STACK_TRUST_CONFIG" --parallel 8 "$work"/signet/f* 2>/dev/null
+s=$(( ($(date +%s%N) - start) / 1000000 ))
+start=$(date +%s%N)
+# The conformance client signs one file per process; run 8 at once, as signet does.
+printf '%s\n' "$work"/oracle/f* | xargs -P 8 -I{} "$signer" sign-bundle --identity-token "$token" \
+  --bundle {}.sigstore.json --trusted-root "$SIGNET_STACK_TRUSTED_ROOT" --signing-config "$SIGNET_STACK_SIGNING_CONFIG" {} >/dev/null 2>&1
+o=$(( ($(date +%s%N) - start) / 1000000 ))
+ns=$(find "$work/signet" -name '*.sigstore.json' | wc -l)
+no=$(find "$work/oracle" -name '*.sigstore.json' | wc -l)
+awk -v s="$s" -v o="$o" -v n="$SIGN_FILES" -v ns="$ns" -v no="$no" 'BEGIN {
+  printf "signet: %d bundles in %.1f s (%.1f files/s); sigstore-go conformance: %d bundles in %.1f s (%.1f files/s)\n", ns, s/1000, ns/(s/1000), no, o/1000, no/(o/1000) }'
