@@ -12,10 +12,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/signet-dev/signet/pkg/internal/httpretry"
 )
@@ -215,39 +212,7 @@ type signingCertResponse struct {
 }
 
 func (c *Client) do(ctx context.Context, method, path string, body []byte) (*http.Response, error) {
-	endpoint, err := endpointURL(c.BaseURL, path)
-	if err != nil {
-		return nil, err
-	}
-	p := c.Retry
-	if p.MaxResponseSize == 0 {
-		p.MaxResponseSize = maxResponseSize
-	}
-	resp, err := httpretry.Do(ctx, c.HTTP, func(ctx context.Context) (*http.Request, error) {
-		var rd io.Reader
-		if body != nil {
-			rd = bytes.NewReader(body)
-		}
-		r, err := http.NewRequestWithContext(ctx, method, endpoint, rd)
-		if err != nil {
-			return nil, err
-		}
-		if body != nil {
-			r.Header.Set("Content-Type", "application/json")
-		}
-		r.Header.Set("Accept", "application/json")
-		return r, nil
-	}, p)
-	return resp, httpretry.Named(err, ServiceName)
-}
-
-// endpointURL joins an http(s) base URL and an API path.
-func endpointURL(base, path string) (string, error) {
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("fulcio: URL %q is not an http(s) URL", base)
-	}
-	return strings.TrimRight(base, "/") + path, nil
+	return httpretry.DoJSON(ctx, c.HTTP, c.Retry, ServiceName, method, c.BaseURL, path, body, maxResponseSize)
 }
 
 // decodeJSON decodes a JSON answer; unknown fields are ignored (newer servers add some).

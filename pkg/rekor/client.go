@@ -8,14 +8,10 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
-	"strings"
 
 	pbcommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	pbrekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
@@ -99,14 +95,8 @@ func (p *ProposedEntry) expected() Expected {
 
 // publicKey is the key that verifies the signature.
 func (p *ProposedEntry) publicKey() (crypto.PublicKey, error) {
-	if p.PublicKey != nil {
-		return p.PublicKey, nil
-	}
-	cert, err := x509.ParseCertificate(p.Certificate)
-	if err != nil {
-		return nil, fmt.Errorf("the certificate does not parse: %w", err)
-	}
-	return cert.PublicKey, nil
+	exp := p.expected()
+	return exp.bundleKey()
 }
 
 // Upload asks the log to record the entry and returns the log's TransparencyLogEntry, ready for
@@ -132,31 +122,7 @@ func (c *Client) Upload(ctx context.Context, e ProposedEntry) (*pbrekor.Transpar
 
 // send makes one request (with retries) and returns the answer.
 func (c *Client) send(ctx context.Context, method, path string, body []byte) (*http.Response, error) {
-	u, err := url.Parse(c.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("rekor: URL %q is not an http(s) URL", c.BaseURL)
-	}
-	endpoint := strings.TrimRight(c.BaseURL, "/") + path
-	p := c.Retry
-	if p.MaxResponseSize == 0 {
-		p.MaxResponseSize = maxResponseSize
-	}
-	resp, err := httpretry.Do(ctx, c.HTTP, func(ctx context.Context) (*http.Request, error) {
-		var rd io.Reader
-		if body != nil {
-			rd = bytes.NewReader(body)
-		}
-		r, err := http.NewRequestWithContext(ctx, method, endpoint, rd)
-		if err != nil {
-			return nil, err
-		}
-		if body != nil {
-			r.Header.Set("Content-Type", "application/json")
-		}
-		r.Header.Set("Accept", "application/json")
-		return r, nil
-	}, p)
-	return resp, httpretry.Named(err, ServiceName)
+	return httpretry.DoJSON(ctx, c.HTTP, c.Retry, ServiceName, method, c.BaseURL, path, body, maxResponseSize)
 }
 
 // checkEntry checks an uploaded entry: its kind and version, its body against the proposal,

@@ -376,3 +376,32 @@ func Excerpt(body []byte) string {
 	}
 	return b.String()
 }
+
+// DoJSON sends body (nil for none) as JSON with method to base+path, asking for JSON, under
+// policy p; responses larger than limit (when p sets none) are refused. Errors name service.
+func DoJSON(ctx context.Context, client *http.Client, p Policy, service, method, base, path string, body []byte, limit int64) (*http.Response, error) {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%s: URL %q is not an http(s) URL", strings.ToLower(service), base)
+	}
+	endpoint := strings.TrimRight(base, "/") + path
+	if p.MaxResponseSize == 0 {
+		p.MaxResponseSize = limit
+	}
+	resp, err := Do(ctx, client, func(ctx context.Context) (*http.Request, error) {
+		var rd io.Reader
+		if body != nil {
+			rd = bytes.NewReader(body)
+		}
+		r, err := http.NewRequestWithContext(ctx, method, endpoint, rd)
+		if err != nil {
+			return nil, err
+		}
+		if body != nil {
+			r.Header.Set("Content-Type", "application/json")
+		}
+		r.Header.Set("Accept", "application/json")
+		return r, nil
+	}, p)
+	return resp, Named(err, service)
+}
