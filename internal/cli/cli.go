@@ -106,7 +106,8 @@ func Main(args []string, env *Env) int {
 	}
 	msg := err.Error()
 	var ve *verify.Error
-	if errors.As(err, &ve) {
+	var se *sign.Error
+	if !errors.As(err, &se) && errors.As(err, &ve) {
 		msg = fmt.Sprintf("%s check failed: %s", ve.Step, msg)
 	}
 	fmt.Fprintf(env.Stderr, "signet: error: %s\n", oneLine(msg))
@@ -130,12 +131,12 @@ func exitCode(err error) int {
 	switch {
 	case errors.As(err, &u), errors.Is(err, errExists):
 		return ExitUsage
-	case errors.Is(err, oidc.ErrNoToken), errors.Is(err, oidc.ErrInvalidToken):
+	case errors.Is(err, oidc.ErrNoToken), errors.Is(err, oidc.ErrInvalidToken), errors.Is(err, sign.ErrIdentityRejected):
 		return ExitIdentity
 	case errors.As(err, &svc), errors.Is(err, oidc.ErrNetwork):
 		return ExitService
 	case errors.Is(err, bundle.ErrMalformed), errors.Is(err, trust.ErrMalformed), errors.Is(err, errInput),
-		errors.Is(err, errBadPassphrase), errors.Is(err, errConfig), errors.As(err, &pathErr):
+		errors.Is(err, errBadPassphrase), errors.Is(err, errConfig), errors.Is(err, errOutput), errors.As(err, &pathErr):
 		return ExitMalformed
 	}
 	return ExitFailed
@@ -146,6 +147,27 @@ func hint(err error) string {
 	if errors.As(err, &u) {
 		return "run 'signet help' or 'signet <command> --help' for usage"
 	}
+	var se *sign.Error
+	if errors.As(err, &se) && se.Step == sign.StepVerify {
+		return "the services answered with evidence the trusted root does not vouch for: check that the trust config matches the services"
+	}
+	var svc *sign.ServiceError
+	switch {
+	case errors.Is(err, errExists):
+		return "pass --overwrite to replace existing bundles"
+	case errors.Is(err, errOutput):
+		return "check that the bundle's directory exists and is writable"
+	case errors.Is(err, oidc.ErrNoToken):
+		return "pass --identity-token, set $SIGSTORE_ID_TOKEN, or sign in interactively with --oidc-flow browser or device"
+	case errors.Is(err, oidc.ErrInvalidToken):
+		return "get a fresh identity token for the audience \"sigstore\""
+	case errors.Is(err, sign.ErrIdentityRejected):
+		return "the certificate authority refused the identity token: check that it is fresh, for the audience \"sigstore\", from an issuer the CA trusts (a verified email, if it has one)"
+	case errors.As(err, &svc):
+		return "check that the service named above is up and reachable, and that --trust-config names the right instance; --timeout allows more time"
+	case errors.Is(err, errBadPassphrase):
+		return "check $SIGNET_PASSWORD or the passphrase you typed"
+	}
 	var pathErr *fs.PathError
 	if errors.As(err, &pathErr) {
 		return "check that the file exists and is readable"
@@ -153,23 +175,6 @@ func hint(err error) string {
 	var ve *verify.Error
 	if errors.As(err, &ve) {
 		return stepHints[ve.Step]
-	}
-	var svc *sign.ServiceError
-	switch {
-	case errors.Is(err, errExists):
-		return "pass --overwrite to replace existing bundles"
-	case errors.Is(err, oidc.ErrNoToken):
-		return "pass --identity-token, set $SIGSTORE_ID_TOKEN, or sign in interactively with --oidc-flow browser or device"
-	case errors.Is(err, oidc.ErrInvalidToken):
-		return "get a fresh identity token for the audience \"sigstore\""
-	case errors.As(err, &svc):
-		return "check that the service named above is up and reachable, and that --trust-config names the right instance; --timeout allows more time"
-	case errors.Is(err, errBadPassphrase):
-		return "check $SIGNET_PASSWORD or the passphrase you typed"
-	}
-	var se *sign.Error
-	if errors.As(err, &se) && se.Step == sign.StepVerify {
-		return "the services answered with evidence the trusted root does not vouch for: check that the trust config matches the services"
 	}
 	return ""
 }

@@ -11,6 +11,9 @@ import (
 // errExists is an output file that exists while --overwrite was not given.
 var errExists = errors.New("output file exists")
 
+// errOutput is an output that cannot be written.
+var errOutput = errors.New("cannot write output")
+
 // writeFileAtomic writes data to path so that readers see either nothing or the whole file:
 // it writes a temporary file in the same directory, syncs it, and moves it into place.
 // Without overwrite, an existing path is never replaced, even if it appears meanwhile
@@ -27,7 +30,7 @@ func writeFileAtomic(path string, data []byte, perm fs.FileMode, overwrite bool)
 	}
 	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %s: %v", errOutput, path, errors.Unwrap(err))
 	}
 	defer func() {
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -155,6 +156,9 @@ func (o *signOptions) outputs() ([]string, error) {
 			return nil, usagef("%s is given twice", f)
 		}
 		seen[out] = true
+		if err := checkWritableDir(filepath.Dir(out)); err != nil {
+			return nil, err
+		}
 		if !o.overwrite {
 			if _, err := os.Lstat(out); err == nil {
 				return nil, fmt.Errorf("%w: %s (use --overwrite to replace it)", errExists, out)
@@ -235,7 +239,21 @@ func (o *signOptions) identity(ctx context.Context, env *Env, sc *sign.Config) (
 				chain = append(chain[:1], rest...)
 			}
 		}
+		if o.inToto {
+			if err := sc.CheckDSSE(key.Public()); err != nil {
+				return nil, usageError{err}
+			}
+		}
 		return sign.KeyIdentity(key, chain)
+	}
+	key, err := sign.GenerateKey(sign.KeyAlgorithm(o.signingAlg))
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if o.inToto {
+		if err := sc.CheckDSSE(key.Public()); err != nil {
+			return nil, usageError{err}
+		}
 	}
 	issuer := o.oidcIssuer
 	if issuer == "" && sc.Services.OIDC != nil {
@@ -250,7 +268,7 @@ func (o *signOptions) identity(ctx context.Context, env *Env, sc *sign.Config) (
 		return nil, err
 	}
 	fmt.Fprintf(env.Stderr, "signet: using the identity token from %s for %s\n", tok.Source(), tok.Identity())
-	return sc.Keyless(ctx, tok.Raw(), sign.KeyAlgorithm(o.signingAlg))
+	return sc.Keyless(ctx, tok.Raw(), key)
 }
 
 func (o *signOptions) loadKey(env *Env) (crypto.Signer, error) {
@@ -383,6 +401,18 @@ func (o *signOptions) signOne(ctx context.Context, sc *sign.Config, id *sign.Ide
 		msg += " (log " + strings.Join(logs, ", ") + ")"
 	}
 	return msg, nil
+}
+
+// checkWritableDir makes sure a bundle can be written into dir before anything is signed:
+// a certificate and a log entry are spent for every file signed, and a log entry is forever.
+func checkWritableDir(dir string) error {
+	f, err := os.CreateTemp(dir, ".signet-check-*")
+	if err != nil {
+		return fmt.Errorf("%w: cannot write bundles into %s: %v", errOutput, dir, errors.Unwrap(err))
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }
 
 // errConfig is a signing config that selects no usable services.

@@ -150,16 +150,22 @@ func hashFor(pub crypto.PublicKey) (crypto.Hash, error) {
 	return 0, fmt.Errorf("unsupported key type %T", pub)
 }
 
-// Keyless makes an identity from an OIDC identity token: an ephemeral key of algorithm alg,
+// ErrIdentityRejected is a certificate authority refusing the identity token.
+var ErrIdentityRejected = errors.New("the certificate authority refused the identity token")
+
+// Keyless makes an identity from an OIDC identity token: the ephemeral key (see GenerateKey),
 // certified by the signing config's CA. The chain must verify against the trusted root now,
 // and its SCTs against the trusted root's CT logs when there are any.
-func (c *Config) Keyless(ctx context.Context, token string, alg KeyAlgorithm) (*Identity, error) {
-	key, err := GenerateKey(alg)
+func (c *Config) Keyless(ctx context.Context, token string, key crypto.Signer) (*Identity, error) {
+	h, err := hashFor(key.Public())
 	if err != nil {
 		return nil, fail(StepIdentity, err)
 	}
 	client := &fulcio.Client{BaseURL: c.Services.CA.URL, HTTP: c.HTTP, Retry: c.retry()}
 	chain, err := client.RequestCertificate(ctx, token, key)
+	if errors.Is(err, httpretry.ErrRejected) {
+		return nil, fail(StepCertificate, fmt.Errorf("%w: %w", ErrIdentityRejected, err))
+	}
 	if err != nil {
 		return nil, fail(StepCertificate, err)
 	}
@@ -172,11 +178,22 @@ func (c *Config) Keyless(ctx context.Context, token string, alg KeyAlgorithm) (*
 			return nil, fail(StepCertificate, fmt.Errorf("the certificate from %s: %w", c.Services.CA.URL, err))
 		}
 	}
-	h, err := hashFor(key.Public())
-	if err != nil {
-		return nil, fail(StepIdentity, err)
-	}
 	return &Identity{Signer: key, Chain: chain, Hash: h}, nil
+}
+
+// CheckDSSE says whether DSSE envelopes signed with pub can be logged in the selected logs:
+// Rekor v2 records only pre-hashed Ed25519 signatures, and a DSSE signature is over the whole
+// envelope. Callers check before asking anyone for a certificate.
+func (c *Config) CheckDSSE(pub crypto.PublicKey) error {
+	if _, ok := pub.(ed25519.PublicKey); !ok {
+		return nil
+	}
+	for _, l := range c.Services.Tlogs {
+		if l.MajorAPIVersion == 2 {
+			return fmt.Errorf("Rekor v2 log %s records only pre-hashed Ed25519 signatures, and a DSSE signature is over the whole envelope; sign DSSE with ecdsa-p256 or ecdsa-p384", l.URL)
+		}
+	}
+	return nil
 }
 
 // KeyIdentity makes an identity from the caller's key and, optionally, a certificate chain for
@@ -258,14 +275,12 @@ func (c *Config) SignDSSE(ctx context.Context, id *Identity, payloadType string,
 	if err := c.checkServices(); err != nil {
 		return nil, fail(StepIdentity, err)
 	}
+	if err := c.CheckDSSE(id.Signer.Public()); err != nil {
+		return nil, fail(StepIdentity, err)
+	}
 	sigHash := id.Hash
 	if _, ok := id.Signer.Public().(ed25519.PublicKey); ok {
 		sigHash = 0 // DSSE signs the PAE itself with pure Ed25519
-		for _, l := range c.Services.Tlogs {
-			if l.MajorAPIVersion == 2 {
-				return nil, fail(StepIdentity, fmt.Errorf("Rekor v2 log %s records only pre-hashed Ed25519 signatures, and a DSSE signature is over the whole envelope; sign DSSE with ecdsa-p256 or ecdsa-p384", l.URL))
-			}
-		}
 	}
 	sig, err := dsse.Sign(id.Signer, sigHash, payloadType, payload)
 	if err != nil {

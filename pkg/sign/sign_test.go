@@ -3,6 +3,7 @@ package sign_test
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -138,7 +139,7 @@ func TestSignKeyless(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFake(t)
 			cfg := f.config(t, c.version, c.tsa)
-			id, err := cfg.Keyless(context.Background(), token(), c.alg)
+			id, err := cfg.Keyless(context.Background(), token(), mustKey(t, c.alg))
 			require.NoError(t, err)
 			pb, err := cfg.SignArtifact(context.Background(), id, bytes.NewReader(artifact))
 			require.NoError(t, err)
@@ -163,7 +164,7 @@ func TestSignDSSE(t *testing.T) {
 	for _, version := range []uint32{1, 2} {
 		f := newFake(t)
 		cfg := f.config(t, version, version == 2)
-		id, err := cfg.Keyless(context.Background(), token(), sign.ECDSAP256)
+		id, err := cfg.Keyless(context.Background(), token(), mustKey(t, sign.ECDSAP256))
 		require.NoError(t, err)
 		pb, err := cfg.SignDSSE(context.Background(), id, dsse.InTotoPayloadType, statement)
 		require.NoError(t, err)
@@ -173,7 +174,7 @@ func TestSignDSSE(t *testing.T) {
 	// A statement whose subject has no usable digest is refused before anything is logged.
 	f := newFake(t)
 	cfg := f.config(t, 1, false)
-	id, err := cfg.Keyless(context.Background(), token(), sign.ECDSAP256)
+	id, err := cfg.Keyless(context.Background(), token(), mustKey(t, sign.ECDSAP256))
 	require.NoError(t, err)
 	bad, _ := json.Marshal(map[string]any{"_type": dsse.StatementTypeV1, "predicateType": "p",
 		"subject": []any{map[string]any{"name": "a", "digest": map[string]string{"md5": "00"}}}})
@@ -248,7 +249,7 @@ func TestSignFailures(t *testing.T) {
 				c.breakIt(t, f)
 			}
 			cfg := f.config(t, c.version, c.tsa)
-			id, err := cfg.Keyless(context.Background(), token(), sign.ECDSAP256)
+			id, err := cfg.Keyless(context.Background(), token(), mustKey(t, sign.ECDSAP256))
 			if err == nil {
 				_, err = cfg.SignArtifact(context.Background(), id, bytes.NewReader(artifact))
 			}
@@ -269,10 +270,16 @@ func TestSignRetries(t *testing.T) {
 		f := newFake(t)
 		f.rekor1.Fault, f.rekor1.Times, f.rekor1.RetryAfter = fault, 2, "0"
 		cfg := f.config(t, 1, false)
-		id, err := cfg.Keyless(context.Background(), token(), sign.ECDSAP256)
+		id, err := cfg.Keyless(context.Background(), token(), mustKey(t, sign.ECDSAP256))
 		require.NoError(t, err)
 		_, err = cfg.SignArtifact(context.Background(), id, bytes.NewReader(artifact))
 		require.NoError(t, err, fault.String())
 		require.Equal(t, 3, f.rekor1.Requests(), fault.String())
 	}
+}
+
+func mustKey(t *testing.T, alg sign.KeyAlgorithm) crypto.Signer {
+	k, err := sign.GenerateKey(alg)
+	require.NoError(t, err)
+	return k
 }

@@ -121,7 +121,11 @@ func pickMany(kind string, list []*pbtrust.Service, supported []uint32, cfg *pbt
 			return nil, fmt.Errorf("the signing config asks for EXACT %d %ss", n, kind)
 		}
 		if len(picked) < n {
-			return nil, fmt.Errorf("the signing config asks for %d %ss from distinct operators, but only %d are usable (API version %d, valid now)", n, kind, len(picked), top)
+			usable := fmt.Sprintf("%d are", len(picked))
+			if len(picked) == 1 {
+				usable = "1 is"
+			}
+			return nil, fmt.Errorf("the signing config asks for %d %ss from distinct operators, but only %s usable (API version %d, valid now)", n, kind, usable, top)
 		}
 		return picked[:n], nil
 	}

@@ -63,7 +63,7 @@ func TestSelect(t *testing.T) {
 		{name: "EXACT 2 but one operator",
 			tlogs:   []*pbtrust.Service{svc("https://a", 1, "a", recent), svc("https://a2", 1, "a", old)},
 			tlogCfg: &pbtrust.ServiceConfiguration{Selector: pbtrust.ServiceSelector_EXACT, Count: 2},
-			wantErr: "asks for 2 transparency logs from distinct operators, but only 1 are usable"},
+			wantErr: "asks for 2 transparency logs from distinct operators, but only 1 is usable"},
 		{name: "EXACT 3 of two logs",
 			tlogs:   []*pbtrust.Service{svc("https://a", 2, "a", recent), svc("https://b", 2, "b", old)},
 			tlogCfg: &pbtrust.ServiceConfiguration{Selector: pbtrust.ServiceSelector_EXACT, Count: 3},

@@ -69,7 +69,7 @@ func (e *ServiceError) attempts() string {
 		s = "1 attempt"
 	}
 	if e.Budget > 0 {
-		s += fmt.Sprintf(" (retry budget of %s spent)", e.Budget)
+		s += fmt.Sprintf(" (retry budget of %s spent)", e.Budget.Round(time.Millisecond))
 	}
 	return s
 }

@@ -243,7 +243,9 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 // timeoutError is a per-attempt timeout: the service did not answer in time.
 type timeoutError struct{ d time.Duration }
 
-func (e *timeoutError) Error() string   { return fmt.Sprintf("no answer within %s", e.d) }
+func (e *timeoutError) Error() string {
+	return fmt.Sprintf("no answer within %s", e.d.Round(time.Millisecond))
+}
 func (e *timeoutError) Timeout() bool   { return true }
 func (e *timeoutError) Temporary() bool { return true }
 
