@@ -22,10 +22,12 @@ conformance: build
 
 ## e2e: end-to-end tests against a real Sigstore (core: Fulcio, Rekor v2, TSA) that they start and stop
 e2e: build
+	scripts/stack/install.sh core
 	SIGNET_E2E_MODE=core $(GO) test -tags e2e -count=1 -timeout 20m ./internal/e2e/
 
 ## e2e-full: the same with Rekor v1, Trillian, MariaDB and a CT log
 e2e-full: build
+	scripts/stack/install.sh full
 	SIGNET_E2E_MODE=full $(GO) test -tags e2e -count=1 -timeout 30m ./internal/e2e/
 
 ## stack-up, stack-up-full, stack-down: run the local Sigstore by hand (see scripts/stack/README.md)
@@ -52,6 +54,7 @@ fuzz:
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'run gofmt -w'; exit 1; }
 	$(GO) vet ./...
+	$(GO) vet -tags e2e ./internal/e2e/
 
 clean:
 	rm -rf $(BIN)
