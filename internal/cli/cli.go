@@ -6,8 +6,6 @@ package cli
 
 import (
 	"context"
-	"crypto/ecdh"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -92,9 +90,6 @@ var errInput = errors.New("unreadable input")
 
 // Main runs signet with args (without the program name) and returns the exit code.
 func Main(args []string, env *Env) int {
-	if len(args) > 0 && (args[0] == "verify" || args[0] == "sign") {
-		go warmP384()
-	}
 	root := newRootCmd(env)
 	root.SetArgs(args)
 	root.SetIn(env.Stdin)
@@ -116,12 +111,6 @@ func Main(args []string, env *Env) int {
 	}
 	return exitCode(err)
 }
-
-// warmP384 builds the P-384 base-point table that crypto/ecdsa computes on first use (about
-// 1.3 ms, a fifth of a whole verification). Fulcio's and the TSAs' chains are P-384, so a
-// verifying or signing process starts it at once, on the other core, while it parses its
-// flags and reads and parses its inputs.
-func warmP384() { _, _ = ecdh.P384().GenerateKey(rand.Reader) }
 
 // exitCode is the one place where errors become exit codes.
 func exitCode(err error) int {

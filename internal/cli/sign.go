@@ -96,7 +96,7 @@ with --signing-config, or --staging says otherwise.`,
 	fs.StringVar(&o.bundlePath, "bundle", "", "write the bundle to this `file` (one FILE only; default FILE.sigstore.json)")
 	fs.BoolVar(&o.overwrite, "overwrite", false, "replace existing bundle files")
 	fs.DurationVar(&o.timeout, "timeout", 2*time.Minute, "time limit for each call to a Sigstore service, retries included")
-	fs.IntVar(&o.parallel, "parallel", 8, "files signed at once")
+	fs.IntVar(&o.parallel, "parallel", 32, "files signed at once (signing waits mostly on the services)")
 	return cmd
 }
 
