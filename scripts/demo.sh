@@ -12,7 +12,7 @@ cleanup() { [ -z "$started" ] || scripts/stack/down.sh >/dev/null 2>&1 || true; 
 trap cleanup EXIT INT TERM
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-show() { printf '$ %s\n' "$*" | sed "s#$work/##g; s#$PWD/##g"; "$@"; }
+show() { printf '$ %s\n' "$*" | sed "s#$work/##g; s#$root/##g; s#$HOME/##g"; "$@"; }
 
 step "Build signet and the local Sigstore (cached after the first run)"
 make -s build
