@@ -283,3 +283,32 @@ func mustKey(t *testing.T, alg sign.KeyAlgorithm) crypto.Signer {
 	require.NoError(t, err)
 	return k
 }
+
+// TestSignSeveralLogs: a signing config that selects two logs (ALL over two operators) puts
+// the signature in both, and the bundle meets a tlog threshold of 2.
+func TestSignSeveralLogs(t *testing.T) {
+	f := newFake(t)
+	other := sigstoretest.NewLog(t, sigstoretest.RekorV1, sigstoretest.LogHost("rekor.other.test"))
+	srv := httptest.NewServer(sigstoretest.NewRekorServer(other, sigstoretest.RekorOptions{}))
+	t.Cleanup(srv.Close)
+	f.root.Tlogs = append(f.root.Tlogs, other.TransparencyLog())
+	cfg := f.config(t, 1, false)
+	cfg.Services.Tlogs = append(cfg.Services.Tlogs, trust.Service{URL: srv.URL, MajorAPIVersion: 1})
+
+	id, err := cfg.Keyless(context.Background(), token(), mustKey(t, sign.ECDSAP256))
+	require.NoError(t, err)
+	pb, err := cfg.SignArtifact(context.Background(), id, bytes.NewReader(artifact))
+	require.NoError(t, err)
+	require.Len(t, pb.VerificationMaterial.TlogEntries, 2)
+	p := keylessPolicy()
+	p.TlogThreshold = 2
+	res := verifyBundle(t, cfg, pb, verify.ArtifactReader(bytes.NewReader(artifact)), p)
+	require.ElementsMatch(t, []string{f.v1.BaseURL(), other.BaseURL()}, []string{res.TlogEntries[0].LogURL, res.TlogEntries[1].LogURL})
+
+	// The tampered twin: drop one entry and the threshold is not met.
+	pb.VerificationMaterial.TlogEntries = pb.VerificationMaterial.TlogEntries[:1]
+	b, err := bundle.New(pb)
+	require.NoError(t, err)
+	_, err = verify.Verify(cfg.TrustedRoot, b, verify.ArtifactReader(bytes.NewReader(artifact)), p)
+	require.ErrorContains(t, err, "1 distinct transparency logs verified, 2 required")
+}
