@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -209,7 +210,13 @@ func runVerify(env *Env, o *verifyOptions) error {
 		if isDigest {
 			return usagef("verifying a digest needs --bundle")
 		}
+		// The discovery order of client-spec §4.1.1: FILE.sigstore.json, then FILE.sigstore.
 		bundlePath = o.artifact + ".sigstore.json"
+		if _, err := os.Stat(bundlePath); errors.Is(err, fs.ErrNotExist) {
+			if _, err := os.Stat(o.artifact + ".sigstore"); err == nil {
+				bundlePath = o.artifact + ".sigstore"
+			}
+		}
 	}
 	res, err := verifyFiles(o, env.Now(), bundlePath, digest, isDigest)
 	var u usageError
