@@ -1,6 +1,7 @@
-// Package cli is signet's command-line interface: the cobra command tree (verify; sign and
-// trust come later), flag parsing into one options struct per command, reading key files,
-// text and JSON output, and the mapping from errors to exit codes, which happens only in Main.
+// Package cli is signet's command-line interface: the cobra command tree (sign, verify),
+// flag parsing into one options struct per command, reading key files and passphrases,
+// atomic output files, text and JSON output, and the mapping from errors to exit codes,
+// which happens only in Main.
 // It owns no Sigstore logic: every command calls into pkg/.
 package cli
 

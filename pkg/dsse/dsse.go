@@ -166,6 +166,12 @@ func decodeField(m map[string]json.RawMessage, key string, v any) error {
 	return nil
 }
 
+// SubjectDigests are the in-toto digest names signet can compute, strongest first.
+var SubjectDigests = []struct {
+	Name string
+	Hash crypto.Hash
+}{{"sha512", crypto.SHA512}, {"sha384", crypto.SHA384}, {"sha256", crypto.SHA256}}
+
 // MatchDigest returns the first subject whose digest under algorithm alg (in-toto names:
 // "sha256", "sha512", ...) equals digest.
 func (st *Statement) MatchDigest(alg string, digest []byte) (*Subject, bool) {

@@ -32,6 +32,7 @@ import (
 	"github.com/signet-dev/signet/pkg/fulcio"
 	"github.com/signet-dev/signet/pkg/internal/httpretry"
 	"github.com/signet-dev/signet/pkg/rekor"
+	"github.com/signet-dev/signet/pkg/signature"
 	"github.com/signet-dev/signet/pkg/trust"
 	"github.com/signet-dev/signet/pkg/tsa"
 	"github.com/signet-dev/signet/pkg/verify"
@@ -126,28 +127,21 @@ func GenerateKey(alg KeyAlgorithm) (crypto.Signer, error) {
 	return nil, fmt.Errorf("unsupported signing algorithm %q (use ecdsa-p256, ecdsa-p384 or ed25519)", alg)
 }
 
-// hashFor is the artifact digest a key signs: SHA-256 for P-256 and RSA, SHA-384 for P-384,
-// SHA-512 for P-521 and for Ed25519, which signs pre-hashed artifacts as Ed25519ph.
+// hashFor is the artifact digest a key signs: its default hash (signature.DefaultHash), and
+// SHA-512 for Ed25519, which signs pre-hashed artifacts as Ed25519ph.
 func hashFor(pub crypto.PublicKey) (crypto.Hash, error) {
 	switch k := pub.(type) {
-	case *ecdsa.PublicKey:
-		switch k.Curve {
-		case elliptic.P256():
-			return crypto.SHA256, nil
-		case elliptic.P384():
-			return crypto.SHA384, nil
-		case elliptic.P521():
-			return crypto.SHA512, nil
-		}
 	case ed25519.PublicKey:
 		return crypto.SHA512, nil
 	case *rsa.PublicKey:
 		if k.N.BitLen() < 2048 {
 			return 0, fmt.Errorf("RSA key of %d bits is too small", k.N.BitLen())
 		}
-		return crypto.SHA256, nil
+	case *ecdsa.PublicKey:
+	default:
+		return 0, fmt.Errorf("unsupported key type %T", pub)
 	}
-	return 0, fmt.Errorf("unsupported key type %T", pub)
+	return signature.DefaultHash(pub), nil
 }
 
 // ErrIdentityRejected is a certificate authority refusing the identity token.
@@ -210,16 +204,6 @@ func KeyIdentity(s crypto.Signer, chain []*x509.Certificate) (*Identity, error) 
 		return nil, fail(StepIdentity, err)
 	}
 	return &Identity{Signer: s, Chain: chain, Hash: h}, nil
-}
-
-// keyHint names a bare public key in a bundle: the hex SHA-256 of its DER SubjectPublicKeyInfo.
-func keyHint(pub crypto.PublicKey) (string, error) {
-	der, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(der)
-	return hex.EncodeToString(sum[:]), nil
 }
 
 // checkServices refuses a configuration that cannot produce a verifiable bundle.
@@ -307,16 +291,13 @@ func (c *Config) SignDSSE(ctx context.Context, id *Identity, payloadType string,
 
 // subjectArtifact stands for a statement subject by its strongest SHA-2 digest.
 func subjectArtifact(s dsse.Subject) (verify.Artifact, error) {
-	for _, h := range []struct {
-		name string
-		hash crypto.Hash
-	}{{"sha512", crypto.SHA512}, {"sha384", crypto.SHA384}, {"sha256", crypto.SHA256}} {
-		if v, ok := s.Digest[h.name]; ok {
-			d, err := hex.DecodeString(v)
-			if err != nil || len(d) != h.hash.Size() {
-				return verify.Artifact{}, fmt.Errorf("the in-toto statement subject %q has a malformed %s digest", s.Name, h.name)
+	for _, d := range dsse.SubjectDigests {
+		if v, ok := s.Digest[d.Name]; ok {
+			digest, err := hex.DecodeString(v)
+			if err != nil || len(digest) != d.Hash.Size() {
+				return verify.Artifact{}, fmt.Errorf("the in-toto statement subject %q has a malformed %s digest", s.Name, d.Name)
 			}
-			return verify.ArtifactDigest(h.hash, d), nil
+			return verify.ArtifactDigest(d.Hash, digest), nil
 		}
 	}
 	return verify.Artifact{}, fmt.Errorf("the in-toto statement subject %q has no sha256, sha384 or sha512 digest", s.Name)
@@ -336,7 +317,8 @@ func (c *Config) finish(ctx context.Context, id *Identity, b *pbbundle.Bundle, s
 		vm.Content = &pbbundle.VerificationMaterial_Certificate{Certificate: &pbcommon.X509Certificate{RawBytes: id.Chain[0].Raw}}
 		entry.Certificate = id.Chain[0].Raw
 	} else {
-		hint, err := keyHint(id.Signer.Public())
+		// A bare key is named by its fingerprint: the hex SHA-256 of its DER public key.
+		hint, err := signature.Fingerprint(id.Signer.Public())
 		if err != nil {
 			return nil, fail(StepIdentity, err)
 		}

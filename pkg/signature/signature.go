@@ -10,12 +10,25 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 )
 
 // ErrMismatch reports a signature that does not verify under the given key.
 var ErrMismatch = errors.New("signature does not verify")
+
+// Fingerprint names a public key: the hex SHA-256 of its DER SubjectPublicKeyInfo.
+func Fingerprint(pub crypto.PublicKey) (string, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(der)
+	return hex.EncodeToString(sum[:]), nil
+}
 
 // DefaultHash is the hash a key of this type signs with by default in Sigstore:
 // SHA-256 for P-256 and RSA, SHA-384 for P-384, SHA-512 for P-521 and zero for Ed25519,

@@ -78,3 +78,17 @@ func TestVerifyDigest(t *testing.T) {
 	rsaSig, _ := rsa.SignPKCS1v15(rand.Reader, small, crypto.SHA256, d[:])
 	require.Error(t, signature.VerifyDigest(small.Public(), crypto.SHA256, d[:], rsaSig), "small RSA keys are refused")
 }
+
+func TestFingerprint(t *testing.T) {
+	a, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	b, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	fa, err := signature.Fingerprint(a.Public())
+	require.NoError(t, err)
+	require.Len(t, fa, 64)
+	again, _ := signature.Fingerprint(a.Public())
+	require.Equal(t, fa, again)
+	fb, _ := signature.Fingerprint(b.Public())
+	require.NotEqual(t, fa, fb, "another key, another fingerprint")
+	_, err = signature.Fingerprint(struct{}{})
+	require.Error(t, err)
+}

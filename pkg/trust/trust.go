@@ -2,7 +2,7 @@
 // timestamp authorities, each with a validity window), the SigningConfig (which services to
 // sign with) and the ClientTrustConfig that carries both. It parses and validates these
 // documents once, at the edge, into ready-to-use keys, certificates and certificate pools,
-// and answers look-ups by key id and time. It trusts nothing it is given: a malformed
+// answers look-ups by key id and time, and selects the services to sign with. It trusts nothing it is given: a malformed
 // document is refused as a whole, never half-loaded.
 package trust
 

@@ -13,10 +13,10 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	pbcommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
@@ -102,12 +102,11 @@ func (v *verification) checkKeyMaterial() error {
 		return fail(StepPolicy, "the bundle is signed with a public key, not a certificate, and no key was given to verify it with")
 	case v.b.Certificate == nil:
 		v.key = v.p.Key
-		der, err := x509.MarshalPKIXPublicKey(v.p.Key)
+		fp, err := signature.Fingerprint(v.p.Key)
 		if err != nil {
 			return fail(StepPolicy, "unusable verification key: %v", err)
 		}
-		sum := sha256.Sum256(der)
-		v.res.PublicKey = &PublicKey{SHA256: hex.EncodeToString(sum[:]), Hint: *v.b.PublicKeyHint}
+		v.res.PublicKey = &PublicKey{SHA256: fp, Hint: *v.b.PublicKeyHint}
 	case v.p.Key != nil:
 		return fail(StepPolicy, "the bundle carries a certificate; verify it with an identity and issuer, not a key")
 	default:
@@ -318,9 +317,11 @@ func (v *verification) verifyEnvelope() error {
 	}
 	v.res.Statement = json.RawMessage(env.Payload)
 	var want []crypto.Hash
-	for _, alg := range st.DigestAlgorithms() {
-		if h, ok := inTotoHashes[alg]; ok && (v.art.r != nil || h == v.art.hash) {
-			want = append(want, h)
+	var names []string
+	used := st.DigestAlgorithms()
+	for _, d := range dsse.SubjectDigests {
+		if slices.Contains(used, d.Name) && (v.art.r != nil || d.Hash == v.art.hash) {
+			want, names = append(want, d.Hash), append(names, d.Name)
 		}
 	}
 	if len(want) == 0 {
@@ -330,12 +331,12 @@ func (v *verification) verifyEnvelope() error {
 	if err != nil {
 		return err
 	}
-	for _, h := range want {
-		if _, ok := st.MatchDigest(inTotoName(h), digests[h]); ok {
+	for i, h := range want {
+		if _, ok := st.MatchDigest(names[i], digests[h]); ok {
 			return nil
 		}
 	}
-	return fail(StepArtifact, "the artifact (sha256 %x) is none of the in-toto statement's %d subjects", digests[want[0]], len(st.Subject))
+	return fail(StepArtifact, "the artifact (%s %x) is none of the in-toto statement's %d subjects", names[0], digests[want[0]], len(st.Subject))
 }
 
 func (v *verification) artifactDigests(want []crypto.Hash) (map[crypto.Hash][]byte, error) {
@@ -457,19 +458,4 @@ func hashFromProto(a pbcommon.HashAlgorithm) (crypto.Hash, error) {
 		return crypto.SHA512, nil
 	}
 	return 0, fmt.Errorf("unsupported hash algorithm %v", a)
-}
-
-var inTotoHashes = map[string]crypto.Hash{
-	"sha256": crypto.SHA256,
-	"sha384": crypto.SHA384,
-	"sha512": crypto.SHA512,
-}
-
-func inTotoName(h crypto.Hash) string {
-	for name, hh := range inTotoHashes {
-		if hh == h {
-			return name
-		}
-	}
-	return ""
 }
