@@ -17,6 +17,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	pbcommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
@@ -107,7 +108,57 @@ type TrustedRoot struct {
 	CTLogs                 []*Log
 	CertificateAuthorities []*Authority
 	TimestampAuthorities   []*Authority
-	pb                     *pbtrust.TrustedRoot
+	// Unusable lists the entries left out of the four lists above because they are
+	// incomplete (no certificate chain, no public key) or use an algorithm signet does not
+	// support: they vouch for nothing. A malformed entry fails the whole document instead.
+	Unusable []Unusable
+	pb       *pbtrust.TrustedRoot
+}
+
+// Unusable is an entry of a trusted root that vouches for nothing.
+type Unusable struct {
+	// Kind is the document's list: "tlogs", "ctlogs", "certificateAuthorities" or
+	// "timestampAuthorities"; Index the entry's place in it.
+	Kind  string
+	Index int
+	// Name is the entry's base URL or URI; LogID the log id of a log entry, if it has one.
+	Name   string
+	LogID  []byte
+	Reason string
+}
+
+func (u Unusable) String() string {
+	return fmt.Sprintf("%s[%d] (%s): %s", u.Kind, u.Index, u.Name, u.Reason)
+}
+
+// errUnusable marks an entry that is well-formed but cannot vouch for anything.
+var errUnusable = errors.New("unusable entry")
+
+func unusable(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUnusable, fmt.Sprintf(format, args...))
+}
+
+// UnusableLog returns the unusable entry of kind ("tlogs" or "ctlogs") with log id id, or nil.
+func (tr *TrustedRoot) UnusableLog(kind string, id []byte) *Unusable {
+	for i := range tr.Unusable {
+		if u := &tr.Unusable[i]; u.Kind == kind && len(id) > 0 && bytes.Equal(u.LogID, id) {
+			return u
+		}
+	}
+	return nil
+}
+
+// keep sorts the outcome of parsing one entry: usable, unusable (recorded), or malformed.
+func (tr *TrustedRoot) keep(kind string, index int, name string, logID []byte, err error) (bool, error) {
+	if err == nil {
+		return true, nil
+	}
+	if errors.Is(err, errUnusable) {
+		tr.Unusable = append(tr.Unusable, Unusable{Kind: kind, Index: index, Name: name, LogID: logID,
+			Reason: strings.TrimPrefix(err.Error(), errUnusable.Error()+": ")})
+		return false, nil
+	}
+	return false, fmt.Errorf("%s[%d] (%s): %w", kind, index, name, err)
 }
 
 // Proto returns the document the root was parsed from.
@@ -139,31 +190,35 @@ func NewTrustedRoot(pb *pbtrust.TrustedRoot) (*TrustedRoot, error) {
 	}
 	for i, l := range pb.GetTlogs() {
 		log, err := parseLog(l)
-		if err != nil {
-			return nil, fmt.Errorf("tlogs[%d] (%s): %w", i, l.GetBaseUrl(), err)
+		if ok, err := tr.keep("tlogs", i, l.GetBaseUrl(), l.GetLogId().GetKeyId(), err); err != nil {
+			return nil, err
+		} else if ok {
+			tr.Tlogs = append(tr.Tlogs, log)
 		}
-		tr.Tlogs = append(tr.Tlogs, log)
 	}
 	for i, l := range pb.GetCtlogs() {
 		log, err := parseLog(l)
-		if err != nil {
-			return nil, fmt.Errorf("ctlogs[%d] (%s): %w", i, l.GetBaseUrl(), err)
+		if ok, err := tr.keep("ctlogs", i, l.GetBaseUrl(), l.GetLogId().GetKeyId(), err); err != nil {
+			return nil, err
+		} else if ok {
+			tr.CTLogs = append(tr.CTLogs, log)
 		}
-		tr.CTLogs = append(tr.CTLogs, log)
 	}
 	for i, ca := range pb.GetCertificateAuthorities() {
 		a, err := parseAuthority(ca)
-		if err != nil {
-			return nil, fmt.Errorf("certificateAuthorities[%d] (%s): %w", i, ca.GetUri(), err)
+		if ok, err := tr.keep("certificateAuthorities", i, ca.GetUri(), nil, err); err != nil {
+			return nil, err
+		} else if ok {
+			tr.CertificateAuthorities = append(tr.CertificateAuthorities, a)
 		}
-		tr.CertificateAuthorities = append(tr.CertificateAuthorities, a)
 	}
 	for i, ca := range pb.GetTimestampAuthorities() {
 		a, err := parseAuthority(ca)
-		if err != nil {
-			return nil, fmt.Errorf("timestampAuthorities[%d] (%s): %w", i, ca.GetUri(), err)
+		if ok, err := tr.keep("timestampAuthorities", i, ca.GetUri(), nil, err); err != nil {
+			return nil, err
+		} else if ok {
+			tr.TimestampAuthorities = append(tr.TimestampAuthorities, a)
 		}
-		tr.TimestampAuthorities = append(tr.TimestampAuthorities, a)
 	}
 	return tr, nil
 }
@@ -192,11 +247,17 @@ func parseLog(l *pbtrust.TransparencyLogInstance) (*Log, error) {
 	if len(l.GetLogId().GetKeyId()) < 4 {
 		return nil, malformed("log id is missing or shorter than 4 bytes")
 	}
-	pub, h, err := ParsePublicKey(l.GetPublicKey().GetRawBytes(), l.GetPublicKey().GetKeyDetails())
+	valid, err := parseTimeRange(l.GetPublicKey().GetValidFor())
 	if err != nil {
 		return nil, err
 	}
-	valid, err := parseTimeRange(l.GetPublicKey().GetValidFor())
+	if len(l.GetPublicKey().GetRawBytes()) == 0 {
+		return nil, unusable("no public key")
+	}
+	pub, h, err := ParsePublicKey(l.GetPublicKey().GetRawBytes(), l.GetPublicKey().GetKeyDetails())
+	if errors.Is(err, ErrUnsupportedKey) {
+		return nil, unusable("%v", err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -217,15 +278,15 @@ func parseLog(l *pbtrust.TransparencyLogInstance) (*Log, error) {
 
 func parseAuthority(ca *pbtrust.CertificateAuthority) (*Authority, error) {
 	raw := ca.GetCertChain().GetCertificates()
-	if len(raw) == 0 {
-		return nil, malformed("certificate chain is empty")
-	}
 	if len(raw) > maxAuthorityChainLength {
 		return nil, malformed("certificate chain has more than %d certificates", maxAuthorityChainLength)
 	}
 	valid, err := parseTimeRange(ca.GetValidFor())
 	if err != nil {
 		return nil, err
+	}
+	if len(raw) == 0 {
+		return nil, unusable("no certificate chain")
 	}
 	a := &Authority{
 		URI:           ca.GetUri(),
@@ -250,9 +311,46 @@ func parseAuthority(ca *pbtrust.CertificateAuthority) (*Authority, error) {
 	return a, nil
 }
 
+// ErrUnsupportedKey marks a public key whose algorithm (key details) signet does not
+// implement: an entry with such a key is unusable, not malformed.
+var ErrUnsupportedKey = errors.New("unsupported public key algorithm")
+
 // ParsePublicKey parses a public key as the trusted root stores it and returns the hash
-// its signatures use.
+// its signatures use. Key details signet does not implement fail with ErrUnsupportedKey
+// before the bytes are read; a key that does not parse or does not fit its details is
+// malformed.
 func ParsePublicKey(der []byte, details pbcommon.PublicKeyDetails) (crypto.PublicKey, crypto.Hash, error) {
+	var h crypto.Hash
+	var fits func(crypto.PublicKey) bool
+	curve := func(c elliptic.Curve) func(crypto.PublicKey) bool {
+		return func(pub crypto.PublicKey) bool { return isCurve(pub, c) }
+	}
+	isEd25519 := func(pub crypto.PublicKey) bool { _, ok := pub.(ed25519.PublicKey); return ok }
+	isRSA := func(pub crypto.PublicKey) bool { _, ok := pub.(*rsa.PublicKey); return ok }
+	switch details {
+	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P256_SHA_256:
+		h, fits = crypto.SHA256, curve(elliptic.P256())
+	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P384_SHA_384:
+		h, fits = crypto.SHA384, curve(elliptic.P384())
+	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P384_SHA_256:
+		h, fits = crypto.SHA256, curve(elliptic.P384())
+	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P521_SHA_512:
+		h, fits = crypto.SHA512, curve(elliptic.P521())
+	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P521_SHA_256:
+		h, fits = crypto.SHA256, curve(elliptic.P521())
+	case pbcommon.PublicKeyDetails_PKIX_ED25519:
+		fits = isEd25519
+	case pbcommon.PublicKeyDetails_PKIX_ED25519_PH:
+		h, fits = crypto.SHA512, isEd25519
+	case pbcommon.PublicKeyDetails_PKCS1_RSA_PKCS1V5, pbcommon.PublicKeyDetails_PKCS1_RSA_PSS,
+		pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V5, pbcommon.PublicKeyDetails_PKIX_RSA_PSS,
+		pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_2048_SHA256, pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_3072_SHA256,
+		pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_4096_SHA256, pbcommon.PublicKeyDetails_PKIX_RSA_PSS_2048_SHA256,
+		pbcommon.PublicKeyDetails_PKIX_RSA_PSS_3072_SHA256, pbcommon.PublicKeyDetails_PKIX_RSA_PSS_4096_SHA256:
+		h, fits = crypto.SHA256, isRSA
+	default:
+		return nil, 0, fmt.Errorf("%w: key details %v", ErrUnsupportedKey, details)
+	}
 	if len(der) == 0 {
 		return nil, 0, malformed("public key is missing")
 	}
@@ -267,35 +365,7 @@ func ParsePublicKey(der []byte, details pbcommon.PublicKeyDetails) (crypto.Publi
 	if err != nil {
 		return nil, 0, malformed("public key: %v", err)
 	}
-	var h crypto.Hash
-	var fits bool
-	switch details {
-	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P256_SHA_256:
-		h, fits = crypto.SHA256, isCurve(pub, elliptic.P256())
-	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P384_SHA_384:
-		h, fits = crypto.SHA384, isCurve(pub, elliptic.P384())
-	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P384_SHA_256:
-		h, fits = crypto.SHA256, isCurve(pub, elliptic.P384())
-	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P521_SHA_512:
-		h, fits = crypto.SHA512, isCurve(pub, elliptic.P521())
-	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P521_SHA_256:
-		h, fits = crypto.SHA256, isCurve(pub, elliptic.P521())
-	case pbcommon.PublicKeyDetails_PKIX_ED25519:
-		_, fits = pub.(ed25519.PublicKey)
-	case pbcommon.PublicKeyDetails_PKIX_ED25519_PH:
-		h = crypto.SHA512
-		_, fits = pub.(ed25519.PublicKey)
-	case pbcommon.PublicKeyDetails_PKCS1_RSA_PKCS1V5, pbcommon.PublicKeyDetails_PKCS1_RSA_PSS,
-		pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V5, pbcommon.PublicKeyDetails_PKIX_RSA_PSS,
-		pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_2048_SHA256, pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_3072_SHA256,
-		pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_4096_SHA256, pbcommon.PublicKeyDetails_PKIX_RSA_PSS_2048_SHA256,
-		pbcommon.PublicKeyDetails_PKIX_RSA_PSS_3072_SHA256, pbcommon.PublicKeyDetails_PKIX_RSA_PSS_4096_SHA256:
-		h = crypto.SHA256
-		_, fits = pub.(*rsa.PublicKey)
-	default:
-		return nil, 0, malformed("unsupported public key details %v", details)
-	}
-	if !fits {
+	if !fits(pub) {
 		return nil, 0, malformed("a %T public key does not match key details %v", pub, details)
 	}
 	return pub, h, nil

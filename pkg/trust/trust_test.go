@@ -307,9 +307,14 @@ func TestTrustedRootRefusals(t *testing.T) {
 			raw, _ := base64.StdEncoding.DecodeString(k["rawBytes"].(string))
 			k["rawBytes"] = b64(raw[:len(raw)-1])
 		}), "public key"},
-		{"tlog key missing", tlog(func(l map[string]any) { delete(obj(l, "publicKey"), "rawBytes") }), "public key is missing"},
-		{"tlog without publicKey", tlog(func(l map[string]any) { delete(l, "publicKey") }), "public key is missing"},
 		{"CT log key not DER", edited(func(d map[string]any) { obj(d, "ctlogs", 1, "publicKey")["rawBytes"] = garbage }), "public key"},
+
+		// The validity window lives in publicKey: a log without one is malformed.
+		{"tlog without publicKey", tlog(func(l map[string]any) { delete(l, "publicKey") }), "no start"},
+		{"empty CA chain without validFor", ca(func(c map[string]any) {
+			obj(c, "certChain")["certificates"] = []any{}
+			delete(c, "validFor")
+		}), "no start"},
 
 		// Log ids.
 		{"short log id", tlog(func(l map[string]any) { l["logId"] = map[string]any{"keyId": b64([]byte{1, 2, 3})} }), "log id"},
@@ -318,8 +323,6 @@ func TestTrustedRootRefusals(t *testing.T) {
 		{"short CT log id", edited(func(d map[string]any) { obj(d, "ctlogs", 0)["logId"] = map[string]any{"keyId": b64([]byte{1})} }), "log id"},
 
 		// Certificate chains.
-		{"empty CA chain", ca(func(c map[string]any) { obj(c, "certChain")["certificates"] = []any{} }), "chain is empty"},
-		{"no CA chain", ca(func(c map[string]any) { delete(c, "certChain") }), "chain is empty"},
 		{"CA chain at the limit", ca(func(c map[string]any) {
 			cc := obj(c, "certChain")
 			cc["certificates"] = repeat(arr(cc, "certificates")[0], 10)
@@ -333,9 +336,6 @@ func TestTrustedRootRefusals(t *testing.T) {
 		{"bad TSA certificate", edited(func(d map[string]any) {
 			obj(d, "timestampAuthorities", 0, "certChain", "certificates", 0)["rawBytes"] = garbage
 		}), "certificate 0"},
-		{"empty TSA chain", edited(func(d map[string]any) {
-			obj(d, "timestampAuthorities", 0, "certChain")["certificates"] = []any{}
-		}), "chain is empty"},
 
 		// Entry counts.
 		{"256 tlogs", edited(func(d map[string]any) { d["tlogs"] = repeat(arr(d, "tlogs")[0], 256) }), ""},
@@ -361,6 +361,65 @@ func TestTrustedRootRefusals(t *testing.T) {
 			checkRoot(t, tr)
 		})
 	}
+}
+
+// TestTrustedRootUnusableEntries: an entry that is complete and well-formed but cannot vouch
+// for anything (no certificate chain, no key, an algorithm signet does not implement) leaves
+// the rest of the root usable; it is listed in Unusable and in none of the usable lists.
+func TestTrustedRootUnusableEntries(t *testing.T) {
+	pg := readFile(t, publicGoodRoot)
+	full, err := trust.ParseTrustedRoot(pg)
+	require.NoError(t, err)
+	require.Empty(t, full.Unusable)
+	edited := func(f func(d map[string]any)) []byte { return edit(t, pg, f) }
+	cases := []struct {
+		name     string
+		data     []byte
+		kind     string
+		index    int
+		reason   string
+		lists    func(tr *trust.TrustedRoot) int // length of the list the entry left
+		complete int                             // that list's length in the full root
+	}{
+		{"TSA without certificates", edited(func(d map[string]any) {
+			obj(d, "timestampAuthorities", 0, "certChain")["certificates"] = []any{}
+		}), "timestampAuthorities", 0, "no certificate chain",
+			func(tr *trust.TrustedRoot) int { return len(tr.TimestampAuthorities) }, len(full.TimestampAuthorities)},
+		{"CA without certChain", edited(func(d map[string]any) { delete(obj(d, "certificateAuthorities", 1), "certChain") }),
+			"certificateAuthorities", 1, "no certificate chain",
+			func(tr *trust.TrustedRoot) int { return len(tr.CertificateAuthorities) }, len(full.CertificateAuthorities)},
+		{"tlog without key bytes", edited(func(d map[string]any) { delete(obj(d, "tlogs", 0, "publicKey"), "rawBytes") }),
+			"tlogs", 0, "no public key",
+			func(tr *trust.TrustedRoot) int { return len(tr.Tlogs) }, len(full.Tlogs)},
+		{"CT log with an ML-DSA key", edited(func(d map[string]any) { obj(d, "ctlogs", 1, "publicKey")["keyDetails"] = "ML_DSA_65" }),
+			"ctlogs", 1, "unsupported public key algorithm",
+			func(tr *trust.TrustedRoot) int { return len(tr.CTLogs) }, len(full.CTLogs)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tr, err := trust.ParseTrustedRoot(c.data)
+			require.NoError(t, err)
+			checkRoot(t, tr)
+			require.Len(t, tr.Unusable, 1)
+			u := tr.Unusable[0]
+			require.Equal(t, c.kind, u.Kind)
+			require.Equal(t, c.index, u.Index)
+			require.Contains(t, u.Reason, c.reason)
+			require.Contains(t, u.String(), c.kind)
+			require.Equal(t, c.complete-1, c.lists(tr))
+			if c.kind == "tlogs" || c.kind == "ctlogs" {
+				require.NotEmpty(t, u.LogID)
+				require.Equal(t, &tr.Unusable[0], tr.UnusableLog(c.kind, u.LogID))
+				require.Nil(t, trust.FindLog(append(tr.Tlogs, tr.CTLogs...), u.LogID))
+			}
+		})
+	}
+	// Tampered twin: the same entry with garbage instead of nothing is malformed, and the
+	// whole document is refused.
+	_, err = trust.ParseTrustedRoot(edited(func(d map[string]any) {
+		obj(d, "timestampAuthorities", 0, "certChain")["certificates"] = []any{map[string]any{"rawBytes": b64([]byte("not DER"))}}
+	}))
+	require.ErrorIs(t, err, trust.ErrMalformed)
 }
 
 func TestTimeRangeContains(t *testing.T) {
@@ -522,13 +581,18 @@ func TestParsePublicKeyDetailsMismatch(t *testing.T) {
 		{"P-256 key as RSA", pkix(t, k.p256.Public()), pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_2048_SHA256},
 		{"P-384 key as P-256", pkix(t, k.p384.Public()), pbcommon.PublicKeyDetails_PKIX_ECDSA_P256_SHA_256},
 		{"P-256 key as P-521", pkix(t, k.p256.Public()), pbcommon.PublicKeyDetails_PKIX_ECDSA_P521_SHA_512},
-		{"P-256 key as ML-DSA-65", pkix(t, k.p256.Public()), pbcommon.PublicKeyDetails_ML_DSA_65},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			pub, h, err := trust.ParsePublicKey(c.der, c.details)
 			require.ErrorIs(t, err, trust.ErrMalformed, "loaded a %T with hash %v", pub, h)
 		})
+	}
+	// Details signet does not implement are unsupported, not malformed, whatever the bytes.
+	for _, d := range []pbcommon.PublicKeyDetails{pbcommon.PublicKeyDetails_ML_DSA_65, pbcommon.PublicKeyDetails_LMS_SHA256} {
+		_, _, err := trust.ParsePublicKey(pkix(t, k.p256.Public()), d)
+		require.ErrorIs(t, err, trust.ErrUnsupportedKey)
+		require.NotErrorIs(t, err, trust.ErrMalformed)
 	}
 }
 
