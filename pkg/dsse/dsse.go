@@ -6,6 +6,7 @@
 package dsse
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -14,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -98,14 +100,19 @@ func ParseStatement(payload []byte) (*Statement, error) {
 	if len(payload) > MaxPayloadSize {
 		return nil, fmt.Errorf("in-toto statement is larger than %d bytes", MaxPayloadSize)
 	}
+	if err := checkUniqueKeys(payload); err != nil {
+		return nil, fmt.Errorf("in-toto statement is not valid JSON: %w", err)
+	}
 	st, err := decodeStatement(payload)
 	if err != nil {
 		return nil, fmt.Errorf("in-toto statement is not valid JSON: %w", err)
 	}
 	switch st.Type {
 	case StatementTypeV1, StatementTypeV01:
+	case "":
+		return nil, errors.New("in-toto statement has no _type; it must be " + StatementTypeV1 + " (or " + StatementTypeV01 + ")")
 	default:
-		return nil, fmt.Errorf("unsupported in-toto statement type %q", st.Type)
+		return nil, fmt.Errorf("unsupported in-toto statement type %q; signet reads %s and %s", st.Type, StatementTypeV1, StatementTypeV01)
 	}
 	if st.PredicateType == "" {
 		return nil, errors.New("in-toto statement has no predicateType")
@@ -153,6 +160,52 @@ func decodeStatement(payload []byte) (*Statement, error) {
 		st.Subject = append(st.Subject, sub)
 	}
 	return st, nil
+}
+
+// checkUniqueKeys refuses a JSON document in which any object, at any depth, repeats a
+// key: parsers disagree on which of two "subject" members counts (encoding/json takes the
+// last, others the first), so such a statement means two things at once.
+func checkUniqueKeys(doc []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	// keys holds, for each open container, the keys seen so far (nil for arrays).
+	var keys []map[string]bool
+	expectKey := func() bool { return len(keys) > 0 && keys[len(keys)-1] != nil }
+	afterKey := false
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			if len(keys) != 0 {
+				return io.ErrUnexpectedEOF
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if expectKey() && !afterKey {
+			if d, ok := tok.(json.Delim); ok && d == '}' {
+				keys = keys[:len(keys)-1]
+				continue
+			}
+			k := tok.(string) // the decoder only yields strings in key position
+			if keys[len(keys)-1][k] {
+				return fmt.Errorf("key %q appears twice in one object", k)
+			}
+			keys[len(keys)-1][k] = true
+			afterKey = true
+			continue
+		}
+		afterKey = false
+		switch tok {
+		case json.Delim('{'):
+			keys = append(keys, map[string]bool{})
+		case json.Delim('['):
+			keys = append(keys, nil)
+		case json.Delim(']'):
+			keys = keys[:len(keys)-1]
+		}
+	}
 }
 
 func decodeField(m map[string]json.RawMessage, key string, v any) error {

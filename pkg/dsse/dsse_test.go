@@ -279,6 +279,14 @@ func subjects(n int) []any {
 	return out
 }
 
+// dup returns data with the first occurrence of old replaced by new, for hand-made JSON.
+func dup(data []byte, old, new string) []byte {
+	if !bytes.Contains(data, []byte(old)) {
+		panic("dup: " + old + " not found")
+	}
+	return bytes.Replace(data, []byte(old), []byte(new), 1)
+}
+
 func TestParseStatement(t *testing.T) {
 	valid := statement(t, nil)
 	pad := func(data []byte, size int) []byte {
@@ -294,7 +302,7 @@ func TestParseStatement(t *testing.T) {
 		{"v2", statement(t, func(m map[string]any) { m["_type"] = "https://in-toto.io/Statement/v2" }), "statement type"},
 		{"v1 with trailing slash", statement(t, func(m map[string]any) { m["_type"] = dsse.StatementTypeV1 + "/" }), "statement type"},
 		{"v1 in upper case", statement(t, func(m map[string]any) { m["_type"] = strings.ToUpper(dsse.StatementTypeV1) }), "statement type"},
-		{"no _type", statement(t, func(m map[string]any) { delete(m, "_type") }), "statement type"},
+		{"no _type", statement(t, func(m map[string]any) { delete(m, "_type") }), "has no _type"},
 		{"_type not a string", statement(t, func(m map[string]any) { m["_type"] = 1 }), "JSON"},
 		{"no subject", statement(t, func(m map[string]any) { delete(m, "subject") }), "no subject"},
 		{"empty subject", statement(t, func(m map[string]any) { m["subject"] = []any{} }), "no subject"},
@@ -320,7 +328,13 @@ func TestParseStatement(t *testing.T) {
 		{"truncated", valid[:len(valid)-1], "JSON"},
 		{"empty", nil, "JSON"},
 		{"array", []byte("[]"), "JSON"},
-		{"null", []byte("null"), "statement type"},
+		{"null", []byte("null"), "has no _type"},
+		// Duplicate keys: two parsers would read two different statements.
+		{"two subject members", dup(valid, `"subject":`, `"subject":[{"name":"x","digest":{"sha256":"`+hexA+`"}}],"subject":`), "appears twice"},
+		{"two _type members", dup(valid, `"_type":`, `"_type":"https://in-toto.io/Statement/v1","_type":`), "appears twice"},
+		{"digest algorithm twice", dup(valid, `"sha256":`, `"sha256":"`+strings.Repeat("b", 64)+`","sha256":`), "appears twice"},
+		{"key twice deep in the predicate", dup(valid, `"buildDefinition":{`, `"buildDefinition":{"a":{"b":[{"c":1,"c":2}]}`), "appears twice"},
+		{"same key in sibling objects", dup(valid, `"buildDefinition":{`, `"buildDefinition":{"a":{"c":1},"b":{"c":2}`), ""},
 		{"digest value not a string", statement(t, func(m map[string]any) {
 			m["subject"] = []any{map[string]any{"digest": map[string]any{"sha256": 1}}}
 		}), "JSON"},
