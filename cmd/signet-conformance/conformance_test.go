@@ -32,7 +32,7 @@ var wantStep = map[string]string{
 	"bundle-malformed-json_fail":                                "bundle",
 	"bundle-negative-log-index_fail":                            "bundle",
 	"bundle-unknown-version_fail":                               "bundle",
-	"bundle-with-root-cert_fail":                                "bundle",
+	"bundle-with-root-cert_fail":                                "tlog",
 	"checkpoint-bad-keyhint_fail":                               "tlog",
 	"checkpoint-wrong-roothash_fail":                            "tlog",
 	"dsse-invalid-sig_fail":                                     "signature",

@@ -5,7 +5,6 @@
 package bundle
 
 import (
-	"bytes"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -205,15 +204,14 @@ func (b *Bundle) loadKeyMaterial(vm *pbbundle.VerificationMaterial) error {
 		if len(raw) > MaxChainLength {
 			return malformed("certificate chain has more than %d certificates", MaxChainLength)
 		}
+		// The leaf comes first. Signers include no more, but old v0.1 and v0.2 bundles
+		// (npm's of 2022-23) also carry the intermediates and the root; verifiers SHOULD
+		// accept them (protobuf-specs), and signet ignores them: the chain is built from
+		// the trusted root alone, so nothing else in the bundle can become a trust anchor.
 		for i, r := range raw {
 			cert, err := parseCertificate(r.GetRawBytes())
 			if err != nil {
 				return malformed("certificate chain[%d]: %v", i, err)
-			}
-			// "A chain that includes the root is rejected": a trust anchor must come from the
-			// trusted root, never from the bundle.
-			if isSelfSigned(cert) {
-				return malformed("certificate chain[%d] is a self-signed root certificate (%s); a bundle must not carry its trust anchor", i, cert.Subject)
 			}
 			if i == 0 {
 				b.Certificate = cert
@@ -233,10 +231,6 @@ func parseCertificate(der []byte) (*x509.Certificate, error) {
 		return nil, errors.New("empty certificate")
 	}
 	return x509.ParseCertificate(der)
-}
-
-func isSelfSigned(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil
 }
 
 func (b *Bundle) loadContent(pb *pbbundle.Bundle) error {

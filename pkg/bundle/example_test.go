@@ -1,6 +1,7 @@
 package bundle_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -24,8 +25,9 @@ func Example() {
 	fmt.Printf("message signature: %v, DSSE envelope: %v\n", b.MessageSignature != nil, b.Envelope != nil)
 	fmt.Printf("log entries: %d, kind %s\n", len(b.TlogEntries), b.TlogEntries[0].GetKindVersion().GetKind())
 
-	// A bundle must not carry its own trust anchor.
+	// A v0.3 bundle carries one certificate, not a chain.
 	data, _ := os.ReadFile("../../testdata/conformance/bundle-verify/bundle-with-root-cert_fail/bundle.sigstore.json")
+	data = bytes.Replace(data, []byte(bundle.MediaType01), []byte(bundle.MediaType03), 1)
 	_, err = bundle.Parse(data)
 	fmt.Println(errors.Is(err, bundle.ErrMalformed))
 	fmt.Println(err)
@@ -35,5 +37,5 @@ func Example() {
 	// message signature: true, DSSE envelope: false
 	// log entries: 1, kind hashedrekord
 	// true
-	// malformed bundle: certificate chain[1] is a self-signed root certificate (CN=sigstore,O=sigstore.dev); a bundle must not carry its trust anchor
+	// malformed bundle: a v0.3 bundle must carry a single certificate, not x509CertificateChain
 }
