@@ -51,7 +51,8 @@ const (
 //     the hash of the verifier's key details; signature {content, verifier{keyDetails,
 //     x509Certificate | publicKey {rawBytes DER}}}. For message signatures data is the
 //     artifact digest; for DSSE bundles it is the hash of PAE(payloadType, payload) and
-//     content is the envelope's single signature.
+//     content is the envelope's single signature. A publicKey verifier matches a
+//     certificate bundle when it is the certificate's key, as some clients log it.
 //   - dsse 0.0.2 (Rekor v2, deprecated, read only): spec.dsseV002.payloadHash {algorithm,
 //     digest} of the payload; signatures [{content, verifier}] as for dsse 0.0.1.
 //
@@ -285,6 +286,23 @@ func comparePublicKey(der []byte, exp *Expected) error {
 	want, ok := exp.PublicKey.(interface{ Equal(crypto.PublicKey) bool })
 	if !ok || !want.Equal(pub) {
 		return &MismatchError{What: "public key", Entry: fingerprint(der), Bundle: bundleKeyEvidence(exp)}
+	}
+	return nil
+}
+
+// compareCertificateKey compares a public key verifier (DER) with the key of the bundle's
+// certificate.
+func compareCertificateKey(der []byte, exp *Expected) error {
+	pub, err := x509.ParsePKIXPublicKey(der)
+	if err != nil {
+		return fmt.Errorf("%w: verifier public key: %v", ErrMalformedBody, err)
+	}
+	certKey, err := exp.bundleKey()
+	if err != nil {
+		return err
+	}
+	if k, ok := certKey.(interface{ Equal(crypto.PublicKey) bool }); !ok || !k.Equal(pub) {
+		return &MismatchError{What: "public key", Entry: fingerprint(der), Bundle: "the key of certificate " + fingerprint(exp.Certificate)}
 	}
 	return nil
 }
@@ -535,7 +553,7 @@ func verifyHashedRekordV002(spec []byte, exp *Expected) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrMalformedBody, err)
 	}
-	keyHash, err := compareV2Verifier(s.Signature.Verifier, exp)
+	keyHash, err := compareV2Verifier(s.Signature.Verifier, exp, true)
 	if err != nil {
 		return err
 	}
@@ -617,7 +635,7 @@ func verifyDSSEV002(spec []byte, exp *Expected) error {
 			return err
 		}
 		got = append(got, bodySignature{sig: content, checkVerifier: func() error {
-			_, err := compareV2Verifier(sig.Verifier, exp)
+			_, err := compareV2Verifier(sig.Verifier, exp, false)
 			return err
 		}})
 	}
@@ -625,8 +643,9 @@ func verifyDSSEV002(spec []byte, exp *Expected) error {
 }
 
 // compareV2Verifier compares a Rekor v2 verifier with the bundle's certificate or key, and
-// returns the hash its key details name (which must suit the key).
-func compareV2Verifier(v v2Verifier, exp *Expected) (crypto.Hash, error) {
+// returns the hash its key details name (which must suit the key). With certKey, a public
+// key verifier also matches a certificate bundle whose certificate holds that key.
+func compareV2Verifier(v v2Verifier, exp *Expected, certKey bool) (crypto.Hash, error) {
 	if (v.X509Certificate == nil) == (v.PublicKey == nil) {
 		return 0, fmt.Errorf("%w: verifier must hold exactly one of a certificate and a public key", ErrMalformedBody)
 	}
@@ -643,7 +662,12 @@ func compareV2Verifier(v v2Verifier, exp *Expected) (crypto.Hash, error) {
 		if err != nil {
 			return 0, fmt.Errorf("%w: verifier public key is not base64: %v", ErrMalformedBody, err)
 		}
-		if err := comparePublicKey(der, exp); err != nil {
+		if certKey && exp.Certificate != nil {
+			err = compareCertificateKey(der, exp)
+		} else {
+			err = comparePublicKey(der, exp)
+		}
+		if err != nil {
 			return 0, err
 		}
 	}

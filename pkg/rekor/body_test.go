@@ -190,6 +190,11 @@ func TestVerifyBody(t *testing.T) {
 		{"hashedrekord 0.0.2 another signature", hr2(content(hrContent, func(c *sigstoretest.EntryContent) { c.Signature = otherSig })), msgCert, mismatch("signature")},
 		{"hashedrekord 0.0.2 another certificate", hr2(content(hrContent, func(c *sigstoretest.EntryContent) { c.Certificate = otherCert })), msgCert, mismatch("certificate")},
 		{"hashedrekord 0.0.2 another public key", hr2(content(withKey(hrContent), func(c *sigstoretest.EntryContent) { c.PublicKey = otherKey.Public() })), msgKey, mismatch("public key")},
+		// Some clients log the certificate's key instead of the certificate in Rekor v2.
+		{"hashedrekord 0.0.2 the certificate's key for a certificate bundle", hr2(withKey(hrContent)), msgCert, noError},
+		{"hashedrekord 0.0.2 another key for a certificate bundle", hr2(content(withKey(hrContent), func(c *sigstoretest.EntryContent) { c.PublicKey = otherKey.Public() })), msgCert, mismatch("public key")},
+		{"hashedrekord 0.0.2 DSSE with the certificate's key", hr2(withKey(hr2DSSE)), dsseCert, noError},
+		{"dsse 0.0.2 the certificate's key is not the certificate", dsse2(withKey(dsseContent)), dsseCert, mismatch("certificate")},
 		{"hashedrekord 0.0.2 key details of another curve", hr2(content(hrContent, func(c *sigstoretest.EntryContent) { c.KeyDetails = "PKIX_ECDSA_P384_SHA_384" })), msgCert, mismatch("key details")},
 		{"hashedrekord 0.0.2 key details without prehash", hr2(content(hrContent, func(c *sigstoretest.EntryContent) { c.KeyDetails = "PKIX_ED25519" })), msgCert, is(ErrUnsupportedKind)},
 		{"hashedrekord 0.0.2 unknown key details", hr2(content(hrContent, func(c *sigstoretest.EntryContent) { c.KeyDetails = "ROT13" })), msgCert, is(ErrMalformedBody)},

@@ -103,6 +103,14 @@ type EnvelopeSignature struct {
 	KeyID string
 }
 
+// IsRekorV2 reports whether the entry is of a kind only Rekor v2 writes (hashedrekord or
+// dsse 0.0.2). Such an entry has no integrated time and no inclusion promise, and its
+// logIndex is the index its inclusion proof proves.
+func IsRekorV2(e *pbrekor.TransparencyLogEntry) bool {
+	kv := e.GetKindVersion()
+	return kv.GetVersion() == "0.0.2" && (kv.GetKind() == KindHashedRekord || kv.GetKind() == KindDSSE)
+}
+
 // checkLogID makes sure the entry names the log whose key the caller handed us.
 func checkLogID(e *pbrekor.TransparencyLogEntry, log *trust.Log) error {
 	if log == nil {
