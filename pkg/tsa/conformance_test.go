@@ -36,7 +36,7 @@ func TestConformanceTokens(t *testing.T) {
 			wantTime: time.Date(2025, 6, 12, 12, 2, 20, 0, time.UTC), wantURI: "https://timestamp.sigstage.dev/api/v1/timestamp"},
 		// "the Sigstore TSA ... has an expiry date that precedes the time at which the timestamp was generated"
 		{token: "happy-path", root: "tsa-validity-ended",
-			wantErr: tsa.ErrUntrusted, wantMsg: "timestamp time 2025-06-12T12:02:20Z is outside the validity of every trusted timestamp authority"},
+			wantErr: tsa.ErrUntrusted, wantMsg: "timestamp time 2025-06-12T12:02:20Z is outside the validity of timestamp authority https://timestamp.sigstage.dev/api/v1/timestamp [2025-04-09T00:00:00Z, 2025-06-01T00:00:00Z], which signed it"},
 		{token: "with-embedded-cert", root: "staging",
 			wantTime: time.Date(2025, 8, 6, 18, 51, 36, 0, time.UTC), wantURI: "https://timestamp.sigstage.dev/api/v1/timestamp"},
 		{token: "without-embedded-cert", root: "staging",

@@ -15,9 +15,11 @@ import (
 	"testing"
 	"time"
 
+	pbcommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	pbtrust "github.com/sigstore/protobuf-specs/gen/pb-go/trustroot/v1"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/signet-dev/signet/internal/sigstoretest"
 	"github.com/signet-dev/signet/pkg/trust"
@@ -82,10 +84,26 @@ func TestVerify(t *testing.T) {
 			opts: []sigstoretest.TSAOption{clock, sigstoretest.WithTSAValidFor(genTime.Add(-time.Hour), genTime)}},
 		{name: "time one second after window end",
 			opts:    []sigstoretest.TSAOption{clock, sigstoretest.WithTSAValidFor(genTime.Add(-time.Hour), genTime.Add(-time.Second))},
-			wantErr: tsa.ErrUntrusted, wantMsg: "timestamp time 2025-06-12T12:02:20Z is outside the validity of every trusted timestamp authority"},
+			wantErr: tsa.ErrUntrusted, wantMsg: "timestamp time 2025-06-12T12:02:20Z is outside the validity of timestamp authority https://tsa.sigstoretest.invalid/api/v1/timestamp [2025-06-12T11:02:20Z, 2025-06-12T12:02:19Z], which signed it"},
+		// Validity comes from the authority that signed: another one covering the time, or an
+		// entry without certificates, lends nothing.
+		{name: "another authority covers the time",
+			opts: []sigstoretest.TSAOption{clock, sigstoretest.WithTSAValidFor(genTime.Add(-time.Hour), genTime.Add(-time.Second))},
+			trust: func(t *testing.T, f *sigstoretest.TSA) []*trust.Authority {
+				other := sigstoretest.NewTSA(t, clock)
+				return authorities(t, f.Authority(), other.Authority(), &pbtrust.CertificateAuthority{Uri: "https://chainless.invalid",
+					ValidFor: &pbcommon.TimeRange{Start: timestamppb.New(genTime.Add(-time.Hour))}})
+			},
+			wantErr: tsa.ErrUntrusted, wantMsg: "which signed it"},
 		{name: "time exactly at window start", opts: []sigstoretest.TSAOption{clock, sigstoretest.WithTSAValidFor(genTime, time.Time{})}},
 		{name: "time one second before window start",
 			opts:    []sigstoretest.TSAOption{clock, sigstoretest.WithTSAValidFor(genTime.Add(time.Second), time.Time{})},
+			wantErr: tsa.ErrUntrusted, wantMsg: "[2025-06-12T12:02:21Z, open], which signed it"},
+		{name: "outside the window of an authority that did not sign", opts: []sigstoretest.TSAOption{clock},
+			trust: func(t *testing.T, f *sigstoretest.TSA) []*trust.Authority {
+				other := sigstoretest.NewTSA(t, clock, sigstoretest.WithTSAValidFor(genTime.Add(time.Second), time.Time{}))
+				return authorities(t, other.Authority())
+			},
 			wantErr: tsa.ErrUntrusted, wantMsg: "outside the validity of every trusted timestamp authority"},
 		{name: "no trusted authority", opts: []sigstoretest.TSAOption{clock},
 			trust:   func(*testing.T, *sigstoretest.TSA) []*trust.Authority { return nil },

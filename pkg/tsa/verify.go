@@ -59,14 +59,16 @@ const (
 //   - the CMS rules that do not depend on the signer: signed attributes are present, the
 //     content-type attribute is id-ct-TSTInfo, the message-digest attribute is the digest of the
 //     TSTInfo with the SignerInfo's digest algorithm, the signature algorithm is supported;
-//   - for every authority whose validity window (closed interval) contains the timestamp's time,
-//     until one succeeds: the signing certificate is the embedded certificate that matches the
-//     SignerInfo's signer identifier, else the authority's first certificate, which must match it;
-//     that certificate chains to the authority's root (through its intermediates and the embedded
-//     certificates) at the timestamp's time with the timeStamping usage; it carries exactly the
-//     timeStamping extended key usage, critical (RFC 3161 §2.3); an ESS signingCertificate or
-//     signingCertificateV2 attribute, when present, identifies it; and the CMS signature over the
-//     signed attributes verifies with its key.
+//   - for every authority whose validity window (closed interval) contains the timestamp's
+//     time, until one succeeds (an authority outside its window lends nothing, even when it
+//     signed; an entry without a certificate chain vouches for nothing): the signing
+//     certificate is the embedded certificate that matches the SignerInfo's signer
+//     identifier, else the authority's first certificate, which must match it; that
+//     certificate chains to the authority's root (through its intermediates and the embedded
+//     certificates) at the timestamp's time with the timeStamping usage; it is not a CA and
+//     carries exactly the timeStamping extended key usage, critical (RFC 3161 §2.3); an ESS
+//     signingCertificate or signingCertificateV2 attribute, when present, identifies it; and
+//     the CMS signature over the signed attributes verifies with its key.
 //
 // Errors wrap ErrUntrusted (no trusted authority vouches for the timestamp) or ErrInvalid (the
 // token is not what it claims), and say what failed.
@@ -80,18 +82,17 @@ func (ts *Timestamp) Verify(signature []byte, tsas []*trust.Authority) (*trust.A
 	if err := ts.checkSignedAttributes(); err != nil {
 		return nil, err
 	}
-	var candidates []*trust.Authority
-	for _, a := range tsas {
-		if a != nil && len(a.Chain) > 0 && a.ValidFor.Contains(ts.Time) {
-			candidates = append(candidates, a)
-		}
-	}
-	if len(candidates) == 0 {
-		return nil, ts.outsideEveryWindow(tsas)
-	}
 	embedded := ts.embeddedSigner()
+	var outside []*trust.Authority
 	bestRank, bestErr := -1, error(nil)
-	for _, a := range candidates {
+	for _, a := range tsas {
+		if a == nil || len(a.Chain) == 0 {
+			continue // an unusable entry vouches for nothing
+		}
+		if !a.ValidFor.Contains(ts.Time) {
+			outside = append(outside, a)
+			continue
+		}
 		rank, err := ts.verifyWith(a, embedded)
 		if err == nil {
 			return a, nil
@@ -100,7 +101,26 @@ func (ts *Timestamp) Verify(signature []byte, tsas []*trust.Authority) (*trust.A
 			bestRank, bestErr = rank, err
 		}
 	}
+	// Validity comes from the authority that signed: say so when that is one whose window
+	// does not hold the time, whatever other entries cover it.
+	for _, a := range outside {
+		if _, err := ts.verifyWith(a, embedded); err == nil {
+			return nil, &verifyError{kind: ErrUntrusted, msg: fmt.Sprintf("timestamp time %s is outside the validity of timestamp authority %s %s, which signed it",
+				ts.Time.Format(time.RFC3339Nano), authorityName(a), describeWindow(a.ValidFor))}
+		}
+	}
+	if bestErr == nil {
+		return nil, ts.outsideEveryWindow(tsas)
+	}
 	return nil, bestErr
+}
+
+func describeWindow(r trust.TimeRange) string {
+	end := "open"
+	if !r.End.IsZero() {
+		end = r.End.UTC().Format(time.RFC3339)
+	}
+	return fmt.Sprintf("[%s, %s]", r.Start.UTC().Format(time.RFC3339), end)
 }
 
 // checkImprint: "the message imprint is the hash of the signature bytes".
@@ -153,11 +173,7 @@ func (ts *Timestamp) outsideEveryWindow(tsas []*trust.Authority) error {
 			windows = append(windows, "...")
 			break
 		}
-		end := "open"
-		if !a.ValidFor.End.IsZero() {
-			end = a.ValidFor.End.UTC().Format(time.RFC3339)
-		}
-		windows = append(windows, fmt.Sprintf("%s [%s, %s]", authorityName(a), a.ValidFor.Start.UTC().Format(time.RFC3339), end))
+		windows = append(windows, authorityName(a)+" "+describeWindow(a.ValidFor))
 	}
 	if len(windows) == 0 {
 		return untrusted("no timestamp authority is trusted")
@@ -295,7 +311,13 @@ func (ts *Timestamp) checkChain(a *trust.Authority, cert *x509.Certificate) (int
 // checkTimestampingUsage applies RFC 3161 §2.3: the TSA's certificate "MUST contain only one
 // instance of the extended key usage field extension ... with KeyPurposeID having value
 // id-kp-timeStamping. This extension MUST be critical."
+//
+// The signing certificate is also an end-entity certificate: a CA certificate signs
+// certificates, not timestamps.
 func checkTimestampingUsage(c *x509.Certificate) error {
+	if c.IsCA {
+		return untrusted("the signing certificate %s is a CA certificate; timestamps are signed by an end-entity certificate", certName(c))
+	}
 	for _, ext := range c.Extensions {
 		if !ext.Id.Equal(oidExtKeyUsage) {
 			continue
