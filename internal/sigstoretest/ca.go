@@ -66,6 +66,7 @@ type caConfig struct {
 	now                     time.Time
 	ctLogs                  int
 	interNotBefore, interNA time.Time
+	interKeyUsage           x509.KeyUsage
 }
 
 // CAOption configures NewCA.
@@ -85,10 +86,16 @@ func WithCAIntermediateValidity(notBefore, notAfter time.Time) CAOption {
 	return func(c *caConfig) { c.interNotBefore, c.interNA = notBefore, notAfter }
 }
 
+// WithCAIntermediateKeyUsage replaces the intermediate's key usage (default keyCertSign and
+// cRLSign), to test a CA certificate that may not sign certificates.
+func WithCAIntermediateKeyUsage(ku x509.KeyUsage) CAOption {
+	return func(c *caConfig) { c.interKeyUsage = ku }
+}
+
 // NewCA makes a fake Fulcio with fresh keys. It fails tb on any error.
 func NewCA(tb testing.TB, opts ...CAOption) *CA {
 	tb.Helper()
-	cfg := caConfig{now: time.Now(), ctLogs: 2}
+	cfg := caConfig{now: time.Now(), ctLogs: 2, interKeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -118,7 +125,7 @@ func NewCA(tb testing.TB, opts ...CAOption) *CA {
 		Subject:               pkix.Name{Organization: []string{"sigstoretest.dev"}, CommonName: "sigstoretest-intermediate"},
 		NotBefore:             cfg.interNotBefore,
 		NotAfter:              cfg.interNA,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		KeyUsage:              cfg.interKeyUsage,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
 		BasicConstraintsValid: true,
 		IsCA:                  true,
@@ -212,6 +219,14 @@ type LeafOptions struct {
 	URI      string
 	Username string
 	OmitSAN  bool
+	// DNSName and UPN (a Microsoft user principal name otherName) add SAN entries of kinds
+	// Fulcio never writes, after the others.
+	DNSName string
+	UPN     string
+
+	// KeyUsage replaces digitalSignature; IsCA marks the leaf a CA certificate.
+	KeyUsage x509.KeyUsage
+	IsCA     bool
 
 	// Issuer is the OIDC issuer, written raw to .1 and as a UTF8String to .8. Default
 	// https://oauth2.sigstoretest.invalid/auth.
@@ -277,6 +292,12 @@ func (ca *CA) IssueLeaf(pub crypto.PublicKey, opts LeafOptions) *x509.Certificat
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		SubjectKeyId: keyID(ca.tb, pub),
 	}
+	if opts.KeyUsage != 0 {
+		tmpl.KeyUsage = opts.KeyUsage
+	}
+	if opts.IsCA {
+		tmpl.BasicConstraintsValid, tmpl.IsCA = true, true
+	}
 	switch {
 	case opts.OmitCodeSigning:
 	case opts.ExtKeyUsage != nil:
@@ -292,7 +313,7 @@ func (ca *CA) IssueLeaf(pub crypto.PublicKey, opts LeafOptions) *x509.Certificat
 			email = "user@sigstoretest.invalid"
 		}
 		// Fulcio leaves have an empty subject, so the SAN extension is critical (RFC 5280 §4.2.1.6).
-		exts = append(exts, pkix.Extension{Id: oidSAN, Critical: true, Value: encodeSAN(ca.tb, email, opts.URI, opts.Username)})
+		exts = append(exts, pkix.Extension{Id: oidSAN, Critical: true, Value: encodeSAN(ca.tb, email, opts.URI, opts.Username, opts)})
 	}
 	issuer := opts.Issuer
 	if issuer == "" {
@@ -434,9 +455,12 @@ type otherName struct {
 	Value  string `asn1:"utf8,explicit,tag:0"`
 }
 
+// oidUPN is Microsoft's user principal name otherName, a SAN type Fulcio never writes.
+var oidUPN = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 20, 2, 3}
+
 // encodeSAN builds a SubjectAltName value with the given names in the order email, URI,
-// Fulcio username, skipping empty ones.
-func encodeSAN(tb testing.TB, email, uri, username string) []byte {
+// Fulcio username, then o's extra names (DNS name, foreign otherName), skipping empty ones.
+func encodeSAN(tb testing.TB, email, uri, username string, o LeafOptions) []byte {
 	tb.Helper()
 	var names []asn1.RawValue
 	if email != "" {
@@ -450,6 +474,16 @@ func encodeSAN(tb testing.TB, email, uri, username string) []byte {
 	}
 	if username != "" {
 		b, err := asn1.MarshalWithParams(otherName{TypeID: oidFulcioOther, Value: username}, "tag:0")
+		if err != nil {
+			tb.Fatalf("sigstoretest: marshal otherName: %v", err)
+		}
+		names = append(names, asn1.RawValue{FullBytes: b})
+	}
+	if o.DNSName != "" {
+		names = append(names, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 2, Bytes: []byte(o.DNSName)})
+	}
+	if o.UPN != "" {
+		b, err := asn1.MarshalWithParams(otherName{TypeID: oidUPN, Value: o.UPN}, "tag:0")
 		if err != nil {
 			tb.Fatalf("sigstoretest: marshal otherName: %v", err)
 		}

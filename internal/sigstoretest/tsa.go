@@ -93,6 +93,7 @@ type tsaConfig struct {
 	ekuCritical         bool
 	eku                 []x509.ExtKeyUsage
 	url                 string
+	leafCA              bool
 }
 
 // TSAOption configures NewTSA.
@@ -130,6 +131,10 @@ func WithTSAIntermediate() TSAOption { return func(c *tsaConfig) { c.intermediat
 func WithTSAExtKeyUsage(critical bool, usages ...x509.ExtKeyUsage) TSAOption {
 	return func(c *tsaConfig) { c.ekuSet, c.ekuCritical, c.eku = true, critical, usages }
 }
+
+// WithTSALeafCA makes the signing certificate a CA certificate (keyCertSign too), which a
+// verifier must refuse to accept timestamps from.
+func WithTSALeafCA() TSAOption { return func(c *tsaConfig) { c.leafCA = true } }
 
 // WithTSAURL sets the URI Authority reports.
 func WithTSAURL(url string) TSAOption { return func(c *tsaConfig) { c.url = url } }
@@ -228,6 +233,10 @@ func NewTSA(tb testing.TB, opts ...TSAOption) *TSA {
 		KeyUsage:              x509.KeyUsageDigitalSignature,
 		BasicConstraintsValid: true,
 		SubjectKeyId:          skid[:],
+	}
+	if cfg.leafCA {
+		leafTmpl.IsCA = true
+		leafTmpl.KeyUsage |= x509.KeyUsageCertSign
 	}
 	if len(cfg.eku) > 0 {
 		var oids []asn1.ObjectIdentifier

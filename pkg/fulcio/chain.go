@@ -2,6 +2,7 @@ package fulcio
 
 import (
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"fmt"
@@ -22,6 +23,9 @@ var (
 	ErrUntrustedChain = errors.New("certificate does not chain to a trusted CA")
 	// ErrNoCodeSigningEKU: the leaf (or the path to it) does not allow code signing.
 	ErrNoCodeSigningEKU = errors.New("certificate lacks the code-signing extended key usage")
+	// ErrProfile: a certificate on the path breaks the code-signing certificate profile
+	// (key usage, CA flag, one SAN for a Fulcio leaf).
+	ErrProfile = errors.New("certificate does not fit the code-signing certificate profile")
 )
 
 var oidSubjectAltName = asn1.ObjectIdentifier{2, 5, 29, 17}
@@ -78,6 +82,9 @@ func VerifyChain(leaf *x509.Certificate, cas []*trust.Authority, t time.Time) ([
 			if !slices.Contains(leaf.ExtKeyUsage, x509.ExtKeyUsageCodeSigning) {
 				return nil, nil, fmt.Errorf("%w (it lists %s)", ErrNoCodeSigningEKU, describeEKU(leaf))
 			}
+			if err := checkProfile(chain); err != nil {
+				return nil, nil, err
+			}
 			return chain, ca, nil
 		}
 		var inv x509.CertificateInvalidError
@@ -94,6 +101,40 @@ func VerifyChain(leaf *x509.Certificate, cas []*trust.Authority, t time.Time) ([
 		return nil, nil, fmt.Errorf("%w: a CA certificate on the path does not allow code signing: %v", ErrNoCodeSigningEKU, usageErr)
 	}
 	return nil, nil, fmt.Errorf("%w at %s: %s", ErrUntrustedChain, formatTime(t), strings.Join(failures, "; "))
+}
+
+// checkProfile applies what crypto/x509 leaves out of path validation (it ignores key
+// usage): the leaf's key usage includes digitalSignature; every intermediate (the
+// certificates between the leaf and the trust anchor) is a CA whose key usage includes
+// keyCertSign; and a leaf in Fulcio's profile, one that carries an OIDC issuer extension
+// (1.3.6.1.4.1.57264.1.1 or .8), names exactly one subject alternative name of any kind,
+// so that no second identity rides along unchecked.
+func checkProfile(chain []*x509.Certificate) error {
+	leaf := chain[0]
+	if leaf.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
+		return fmt.Errorf("%w: the signing certificate's key usage lacks digitalSignature", ErrProfile)
+	}
+	for _, c := range chain[1 : len(chain)-1] {
+		if !c.IsCA || c.KeyUsage&x509.KeyUsageCertSign == 0 {
+			return fmt.Errorf("%w: intermediate %s is not a CA certificate with keyCertSign key usage", ErrProfile, describeCert(c))
+		}
+	}
+	if hasIssuerExtension(leaf) {
+		n, err := countGeneralNames(leaf)
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrProfile, err)
+		}
+		if n != 1 {
+			return fmt.Errorf("%w: a Fulcio certificate names exactly one subject alternative name, this one %d", ErrProfile, n)
+		}
+	}
+	return nil
+}
+
+func hasIssuerExtension(c *x509.Certificate) bool {
+	return slices.ContainsFunc(c.Extensions, func(e pkix.Extension) bool {
+		return e.Id.Equal(OIDIssuerV1) || e.Id.Equal(OIDIssuerV2)
+	})
 }
 
 // leafForVerify returns the certificate to hand to x509.Verify. crypto/x509 marks a

@@ -34,6 +34,18 @@ func TestVerifyChain(t *testing.T) {
 		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 17}, Critical: true, Value: otherNameSAN(t, asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 20, 2, 3}, "user@corp")}},
 	})
 
+	// The code-signing profile, beyond what crypto/x509 checks.
+	noDigitalSignature := ca.IssueLeaf(newSignerKey(t), sigstoretest.LeafOptions{KeyUsage: x509.KeyUsageKeyEncipherment})
+	moreUsages := ca.IssueLeaf(newSignerKey(t), sigstoretest.LeafOptions{KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment})
+	emailAndDNS := ca.IssueLeaf(newSignerKey(t), sigstoretest.LeafOptions{Email: "a@example.com", DNSName: "example.com"})
+	emailAndUPN := ca.IssueLeaf(newSignerKey(t), sigstoretest.LeafOptions{Email: "a@example.com", UPN: "admin@corp"})
+	// Without an OIDC issuer extension the leaf is not in Fulcio's profile: an enterprise
+	// certificate may name a DNS name beside its email.
+	enterprise := ca.IssueLeaf(newSignerKey(t), sigstoretest.LeafOptions{Email: "a@example.com", DNSName: "example.com", OmitIssuerV1: true, OmitIssuerV2: true})
+	issuerV1Only := ca.IssueLeaf(newSignerKey(t), sigstoretest.LeafOptions{Email: "a@example.com", DNSName: "example.com", OmitIssuerV2: true})
+	noKeyUsageCA := sigstoretest.NewCA(t, sigstoretest.WithCAClock(clock), sigstoretest.WithCAIntermediateKeyUsage(0))
+	noKeyUsageLeaf := noKeyUsageCA.IssueLeaf(newSignerKey(t), sigstoretest.LeafOptions{})
+
 	// withWindow returns ca's authority with its trusted-root window changed.
 	withWindow := func(c *sigstoretest.CA, start, end time.Time) *pbtrust.CertificateAuthority {
 		a := c.Authority()
@@ -102,6 +114,19 @@ func TestVerifyChain(t *testing.T) {
 
 		{name: "a CA certificate is not a leaf", leaf: ca.Intermediate(), cas: []*pbtrust.CertificateAuthority{ca.Authority()}, at: clock,
 			wantErr: fulcio.ErrUntrustedChain, wantMsg: "is a CA certificate"},
+
+		{name: "leaf key usage with more than digitalSignature", leaf: moreUsages, cas: []*pbtrust.CertificateAuthority{ca.Authority()}, at: clock, wantCA: ca},
+		{name: "leaf key usage without digitalSignature", leaf: noDigitalSignature, cas: []*pbtrust.CertificateAuthority{ca.Authority()}, at: clock,
+			wantErr: fulcio.ErrProfile, wantMsg: "lacks digitalSignature"},
+		{name: "Fulcio leaf with an email and a DNS name", leaf: emailAndDNS, cas: []*pbtrust.CertificateAuthority{ca.Authority()}, at: clock,
+			wantErr: fulcio.ErrProfile, wantMsg: "exactly one subject alternative name, this one 2"},
+		{name: "Fulcio leaf with an email and a foreign otherName", leaf: emailAndUPN, cas: []*pbtrust.CertificateAuthority{ca.Authority()}, at: clock,
+			wantErr: fulcio.ErrProfile, wantMsg: "exactly one subject alternative name, this one 2"},
+		{name: "Fulcio leaf (issuer .1 only) with an email and a DNS name", leaf: issuerV1Only, cas: []*pbtrust.CertificateAuthority{ca.Authority()}, at: clock,
+			wantErr: fulcio.ErrProfile},
+		{name: "non-Fulcio leaf with an email and a DNS name", leaf: enterprise, cas: []*pbtrust.CertificateAuthority{ca.Authority()}, at: clock, wantCA: ca},
+		{name: "intermediate without key usage", leaf: noKeyUsageLeaf, cas: []*pbtrust.CertificateAuthority{noKeyUsageCA.Authority()}, at: clock,
+			wantErr: fulcio.ErrProfile, wantMsg: "not a CA certificate with keyCertSign"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -114,7 +114,7 @@ func TestRequestCertificate(t *testing.T) {
 			id, err := fulcio.IdentityFromCertificate(leaf)
 			require.NoError(t, err)
 			assert.Equal(t, "https://oauth2.sigstoretest.invalid/auth", id.Issuer)
-			_, err = fulcio.VerifySCTs(leaf, chain[1], root.CTLogs, 1)
+			_, err = fulcio.VerifySCTs(leaf, chain[1], root.CTLogs, 1, time.Now())
 			if tc.scts {
 				require.NoError(t, err)
 			} else {

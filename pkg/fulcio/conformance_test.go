@@ -31,7 +31,7 @@ func TestConformanceHappyPathV03(t *testing.T) {
 	assert.Equal(t, "sigstore", chain[2].Subject.CommonName)
 	assert.Equal(t, "https://fulcio.sigstore.dev", ca.URI)
 
-	ids, err := fulcio.VerifySCTs(c.leaf, chain[1], c.root.CTLogs, 1)
+	ids, err := fulcio.VerifySCTs(c.leaf, chain[1], c.root.CTLogs, 1, time.Now())
 	require.NoError(t, err)
 	require.Len(t, ids, 1)
 	assert.Equal(t, publicGoodCTLog2022, hex.EncodeToString(ids[0]))
@@ -40,7 +40,7 @@ func TestConformanceHappyPathV03(t *testing.T) {
 	// only the retired CT log trusted.
 	_, _, err = fulcio.VerifyChain(c.leaf, c.root.CertificateAuthorities, c.signedAt.Add(time.Hour))
 	assert.ErrorIs(t, err, fulcio.ErrCertificateNotValid)
-	_, err = fulcio.VerifySCTs(c.leaf, chain[2], c.root.CTLogs, 1)
+	_, err = fulcio.VerifySCTs(c.leaf, chain[2], c.root.CTLogs, 1, time.Now())
 	assert.ErrorIs(t, err, fulcio.ErrSCTSignature)
 	var retired []*trust.Log
 	for _, l := range c.root.CTLogs {
@@ -49,7 +49,7 @@ func TestConformanceHappyPathV03(t *testing.T) {
 		}
 	}
 	require.Len(t, retired, 1)
-	_, err = fulcio.VerifySCTs(c.leaf, chain[1], retired, 1)
+	_, err = fulcio.VerifySCTs(c.leaf, chain[1], retired, 1, time.Now())
 	assert.ErrorIs(t, err, fulcio.ErrUnknownCTLog)
 }
 
@@ -132,14 +132,14 @@ func TestConformanceSCTWithExtensions(t *testing.T) {
 	chain, _, err := fulcio.VerifyChain(c.leaf, c.root.CertificateAuthorities, c.signedAt)
 	require.NoError(t, err)
 	require.Len(t, chain, 2, "the test instance signs leaves with its root")
-	ids, err := fulcio.VerifySCTs(c.leaf, chain[1], c.root.CTLogs, 1)
+	ids, err := fulcio.VerifySCTs(c.leaf, chain[1], c.root.CTLogs, 1, time.Now())
 	require.NoError(t, err)
 	require.Len(t, ids, 1)
 	assert.Equal(t, tesseractCTLog, hex.EncodeToString(ids[0]))
 
 	// Twin: the same SCT is not accepted by the public-good CT logs.
 	pg := loadCase(t, "happy-path-v0.3")
-	_, err = fulcio.VerifySCTs(c.leaf, chain[1], pg.root.CTLogs, 1)
+	_, err = fulcio.VerifySCTs(c.leaf, chain[1], pg.root.CTLogs, 1, time.Now())
 	assert.ErrorIs(t, err, fulcio.ErrUnknownCTLog)
 }
 
@@ -148,14 +148,14 @@ func TestConformanceInvalidCTKey(t *testing.T) {
 	// The chain is fine: the case fails only for its CT key.
 	chain, _, err := fulcio.VerifyChain(c.leaf, c.root.CertificateAuthorities, c.signedAt)
 	require.NoError(t, err)
-	_, err = fulcio.VerifySCTs(c.leaf, chain[1], c.root.CTLogs, 1)
+	_, err = fulcio.VerifySCTs(c.leaf, chain[1], c.root.CTLogs, 1, time.Now())
 	require.Error(t, err)
 	assert.ErrorIs(t, err, fulcio.ErrUnknownCTLog)
-	assert.Contains(t, err.Error(), "only 0 of the 1 required CT logs")
+	assert.Contains(t, err.Error(), "only 0 of the 1 required CT log operators")
 
 	// Twin: the same leaf verifies against the public-good CT logs.
 	pg := loadCase(t, "happy-path-v0.3")
-	ids, err := fulcio.VerifySCTs(c.leaf, chain[1], pg.root.CTLogs, 1)
+	ids, err := fulcio.VerifySCTs(c.leaf, chain[1], pg.root.CTLogs, 1, time.Now())
 	require.NoError(t, err)
 	assert.Equal(t, publicGoodCTLog2022, hex.EncodeToString(ids[0]))
 }

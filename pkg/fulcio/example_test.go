@@ -50,7 +50,7 @@ func Example() {
 		fmt.Println("chain:", err)
 		return
 	}
-	logIDs, err := fulcio.VerifySCTs(leaf, chain[1], root.CTLogs, 1)
+	logIDs, err := fulcio.VerifySCTs(leaf, chain[1], root.CTLogs, 1, time.Now())
 	if err != nil {
 		fmt.Println("SCTs:", err)
 		return

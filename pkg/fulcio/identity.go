@@ -291,6 +291,50 @@ func ExtensionValue(cert *x509.Certificate, oid asn1.ObjectIdentifier) (value st
 	return "", false, nil
 }
 
+// sanExtension returns the value of cert's one SubjectAltName extension, as a parsed
+// SEQUENCE OF GeneralName; ok is false when there is none.
+func sanExtension(cert *x509.Certificate) (seq asn1.RawValue, ok bool, err error) {
+	var ext []byte
+	for _, e := range cert.Extensions {
+		if e.Id.Equal(oidSubjectAltName) {
+			if ok {
+				return seq, false, errors.New("certificate has two subject alternative name extensions")
+			}
+			ext, ok = e.Value, true
+		}
+	}
+	if !ok {
+		return seq, false, nil
+	}
+	rest, err := asn1.Unmarshal(ext, &seq)
+	if err != nil {
+		return seq, false, fmt.Errorf("malformed subject alternative name extension: %v", err)
+	}
+	if len(rest) != 0 || seq.Class != asn1.ClassUniversal || seq.Tag != asn1.TagSequence || !seq.IsCompound {
+		return seq, false, errors.New("malformed subject alternative name extension: not a single SEQUENCE")
+	}
+	return seq, true, nil
+}
+
+// countGeneralNames counts the GeneralNames of every kind in cert's SubjectAltName.
+func countGeneralNames(cert *x509.Certificate) (int, error) {
+	seq, ok, err := sanExtension(cert)
+	if err != nil || !ok {
+		return 0, err
+	}
+	n := 0
+	for b := seq.Bytes; len(b) > 0; n++ {
+		if n >= maxSANEntries {
+			return 0, fmt.Errorf("subject alternative name extension has more than %d entries", maxSANEntries)
+		}
+		var gn asn1.RawValue
+		if b, err = asn1.Unmarshal(b, &gn); err != nil {
+			return 0, fmt.Errorf("malformed subject alternative name: %v", err)
+		}
+	}
+	return n, nil
+}
+
 // sanName is one identity-bearing entry of a SubjectAltName extension.
 type sanName struct {
 	kind  string
@@ -304,26 +348,9 @@ const maxSANEntries = 64
 // 1.3.6.1.4.1.57264.1.7) entries of cert's SubjectAltName extension, byte for byte as
 // encoded (crypto/x509 re-serializes URIs through net/url). Other name types are skipped.
 func parseSANs(cert *x509.Certificate) ([]sanName, error) {
-	var ext []byte
-	found := false
-	for _, e := range cert.Extensions {
-		if e.Id.Equal(oidSubjectAltName) {
-			if found {
-				return nil, errors.New("certificate has two subject alternative name extensions")
-			}
-			ext, found = e.Value, true
-		}
-	}
-	if !found {
-		return nil, nil
-	}
-	var seq asn1.RawValue
-	rest, err := asn1.Unmarshal(ext, &seq)
-	if err != nil {
-		return nil, fmt.Errorf("malformed subject alternative name extension: %v", err)
-	}
-	if len(rest) != 0 || seq.Class != asn1.ClassUniversal || seq.Tag != asn1.TagSequence || !seq.IsCompound {
-		return nil, errors.New("malformed subject alternative name extension: not a single SEQUENCE")
+	seq, ok, err := sanExtension(cert)
+	if err != nil || !ok {
+		return nil, err
 	}
 	var names []sanName
 	for b, n := seq.Bytes, 0; len(b) > 0; n++ {

@@ -251,6 +251,6 @@ func fuzzIdentity(t *testing.T, der []byte) {
 	}
 	// The other parsers that read certificate bytes must not panic either.
 	_, _ = precertTBS(cert.RawTBSCertificate)
-	_, _ = VerifySCTs(cert, cert, nil, 1)
+	_, _ = VerifySCTs(cert, cert, nil, 1, time.Now())
 	_, _ = leafForVerify(cert)
 }

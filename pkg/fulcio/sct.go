@@ -29,19 +29,20 @@ var (
 	ErrSCTSignature          = errors.New("SCT signature does not verify")
 	ErrSCTOutsideLogValidity = errors.New("SCT timestamp is outside the CT log's validity in the trusted root")
 	ErrSCTUnsupported        = errors.New("SCT uses an unsupported version or algorithm")
+	ErrSCTInFuture           = errors.New("SCT timestamp is in the future")
 )
 
 // maxSCTs bounds the SCTs verified per certificate; Fulcio embeds one.
 const maxSCTs = 32
 
-// SCTError reports that fewer distinct CT logs than required vouched for a certificate.
+// SCTError reports that fewer distinct CT log operators than required vouched for a certificate.
 // Its Unwrap exposes each failing SCT's error, so errors.Is(err, ErrUnknownCTLog) and
 // errors.Is(err, ErrSCTSignature) tell the reasons apart.
 type SCTError struct {
-	Threshold  int     // distinct CT logs required
-	Verified   int     // distinct CT logs whose SCT verified
+	Threshold  int     // distinct CT log operators required
+	Verified   int     // distinct CT log operators whose SCTs verified
 	SCTs       int     // SCTs embedded in the certificate
-	Duplicates int     // verified SCTs from a log that had already been counted
+	Duplicates int     // verified SCTs from an operator that had already been counted
 	Failures   []error // one per SCT that did not verify, "SCT <i> from log <id>: <reason>"
 }
 
@@ -51,9 +52,9 @@ func (e *SCTError) Error() string {
 		fmt.Fprintf(&b, "certificate has no embedded SCTs, %d required", e.Threshold)
 		return b.String()
 	}
-	fmt.Fprintf(&b, "only %d of the %d required CT logs verified the certificate (%d SCTs embedded", e.Verified, e.Threshold, e.SCTs)
+	fmt.Fprintf(&b, "only %d of the %d required CT log operators verified the certificate (%d SCTs embedded", e.Verified, e.Threshold, e.SCTs)
 	if e.Duplicates > 0 {
-		fmt.Fprintf(&b, ", %d more from logs already counted, which count once", e.Duplicates)
+		fmt.Fprintf(&b, ", %d more from operators already counted, which count once", e.Duplicates)
 	}
 	b.WriteString(")")
 	for _, f := range e.Failures {
@@ -69,14 +70,16 @@ func (e *SCTError) Unwrap() []error { return e.Failures }
 // OCTET STRING holding a TLS SignedCertificateTimestampList) per RFC 6962 §3.2 with entry
 // type precert_entry: issuer_key_hash is SHA-256 of issuer's SubjectPublicKeyInfo and the
 // signed TBSCertificate is leaf's with the SCT list extension removed. An SCT's log id
-// selects the CT log in ctlogs, whose validity must contain the SCT timestamp; the SCT's
-// extensions (used by Static CT logs) are part of the signed data. Each CT log counts
-// once, however many SCTs it contributed.
+// selects the CT log in ctlogs, whose validity must contain the SCT timestamp, which may not
+// lie after latest (the verifier's clock plus the skew it allows); the SCT's extensions
+// (used by Static CT logs) are part of the signed data. Thresholds count operators, as the
+// trusted root names them: the SCTs of all CT logs of one operator count once, and a log
+// without an operator counts as its own operator.
 //
-// It returns the ids of the CT logs whose SCTs verified, or an *SCTError if fewer than
-// threshold did. A leaf without SCTs passes only a threshold of zero or less; a malformed
-// SCT list fails whatever the threshold.
-func VerifySCTs(leaf, issuer *x509.Certificate, ctlogs []*trust.Log, threshold int) ([][]byte, error) {
+// It returns the ids of the CT logs whose SCTs verified and counted, or an *SCTError if
+// fewer than threshold operators did. A leaf without SCTs passes only a threshold of zero
+// or less; a malformed SCT list fails whatever the threshold.
+func VerifySCTs(leaf, issuer *x509.Certificate, ctlogs []*trust.Log, threshold int, latest time.Time) ([][]byte, error) {
 	if leaf == nil || issuer == nil {
 		return nil, errors.New("SCT verification needs the certificate and its issuer")
 	}
@@ -110,10 +113,11 @@ func VerifySCTs(leaf, issuer *x509.Certificate, ctlogs []*trust.Log, threshold i
 	issuerKeyHash := sha256.Sum256(issuer.RawSubjectPublicKeyInfo)
 
 	var ids [][]byte
-	seen := map[[32]byte]bool{}
+	seen := map[any]bool{} // operator names, and the log ids of logs without one
 	sctErr := &SCTError{Threshold: threshold, SCTs: len(scts)}
 	for i, s := range scts {
-		if err := verifySCT(s, issuerKeyHash, tbs, ctlogs); err != nil {
+		log, err := verifySCT(s, issuerKeyHash, tbs, ctlogs, latest)
+		if err != nil {
 			if s.version != 0 {
 				sctErr.Failures = append(sctErr.Failures, fmt.Errorf("SCT %d: %w", i, err))
 			} else {
@@ -121,11 +125,15 @@ func VerifySCTs(leaf, issuer *x509.Certificate, ctlogs []*trust.Log, threshold i
 			}
 			continue
 		}
-		if seen[s.logID] {
+		var op any = s.logID
+		if log.Operator != "" {
+			op = log.Operator
+		}
+		if seen[op] {
 			sctErr.Duplicates++
 			continue
 		}
-		seen[s.logID] = true
+		seen[op] = true
 		ids = append(ids, append([]byte(nil), s.logID[:]...))
 	}
 	sctErr.Verified = len(ids)
@@ -135,49 +143,52 @@ func VerifySCTs(leaf, issuer *x509.Certificate, ctlogs []*trust.Log, threshold i
 	return ids, nil
 }
 
-// verifySCT checks one SCT against the CT log its id names.
-func verifySCT(s sct, issuerKeyHash [32]byte, tbs []byte, ctlogs []*trust.Log) error {
+// verifySCT checks one SCT against the CT log its id names, and returns that log.
+func verifySCT(s sct, issuerKeyHash [32]byte, tbs []byte, ctlogs []*trust.Log, latest time.Time) (*trust.Log, error) {
 	if s.version != 0 {
-		return fmt.Errorf("%w: version %d, only v1 (0) is defined", ErrSCTUnsupported, s.version)
+		return nil, fmt.Errorf("%w: version %d, only v1 (0) is defined", ErrSCTUnsupported, s.version)
 	}
 	log := trust.FindLog(ctlogs, s.logID[:])
 	if log == nil {
-		return ErrUnknownCTLog
+		return nil, ErrUnknownCTLog
 	}
 	if s.timestamp > math.MaxInt64 {
-		return fmt.Errorf("%w: timestamp %d ms is out of range", ErrSCTOutsideLogValidity, s.timestamp)
+		return nil, fmt.Errorf("%w: timestamp %d ms is out of range", ErrSCTOutsideLogValidity, s.timestamp)
 	}
 	ts := time.UnixMilli(int64(s.timestamp))
+	if ts.After(latest) {
+		return nil, fmt.Errorf("%w: %s is after %s", ErrSCTInFuture, formatTime(ts), formatTime(latest))
+	}
 	if !log.ValidFor.Contains(ts) {
-		return fmt.Errorf("%w: %s, log %s", ErrSCTOutsideLogValidity, formatTime(ts), describeRange(log.ValidFor))
+		return nil, fmt.Errorf("%w: %s, log %s", ErrSCTOutsideLogValidity, formatTime(ts), describeRange(log.ValidFor))
 	}
 	h, err := sctHash(s.hashAlg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	switch s.sigAlg {
 	case tlsSigECDSA:
 		if _, ok := log.PublicKey.(*ecdsa.PublicKey); !ok {
-			return fmt.Errorf("%w: an ECDSA signature from a log whose key is %T", ErrSCTUnsupported, log.PublicKey)
+			return nil, fmt.Errorf("%w: an ECDSA signature from a log whose key is %T", ErrSCTUnsupported, log.PublicKey)
 		}
 	case tlsSigRSA:
 		if _, ok := log.PublicKey.(*rsa.PublicKey); !ok {
-			return fmt.Errorf("%w: an RSA signature from a log whose key is %T", ErrSCTUnsupported, log.PublicKey)
+			return nil, fmt.Errorf("%w: an RSA signature from a log whose key is %T", ErrSCTUnsupported, log.PublicKey)
 		}
 	default:
-		return fmt.Errorf("%w: signature algorithm %d", ErrSCTUnsupported, s.sigAlg)
+		return nil, fmt.Errorf("%w: signature algorithm %d", ErrSCTUnsupported, s.sigAlg)
 	}
 	msg, err := sctSignedData(s, issuerKeyHash, tbs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := signature.Verify(log.PublicKey, h, msg, s.signature); err != nil {
 		if errors.Is(err, signature.ErrMismatch) {
-			return ErrSCTSignature
+			return nil, ErrSCTSignature
 		}
-		return fmt.Errorf("%w: %v", ErrSCTSignature, err)
+		return nil, fmt.Errorf("%w: %v", ErrSCTSignature, err)
 	}
-	return nil
+	return log, nil
 }
 
 // TLS 1.2 HashAlgorithm and SignatureAlgorithm codes (RFC 5246 §7.4.1.4.1).

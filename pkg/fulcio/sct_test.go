@@ -14,6 +14,7 @@ import (
 	pbtrust "github.com/sigstore/protobuf-specs/gen/pb-go/trustroot/v1"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -26,6 +27,11 @@ func TestVerifySCTs(t *testing.T) {
 	logs := ca.Logs()
 	issue := func(o sigstoretest.LeafOptions) *x509.Certificate { return ca.IssueLeaf(newSignerKey(t), o) }
 	log0, log1 := ca.CTLog(), ca.CTLogs()[1]
+	operated := func(l *pbtrust.TransparencyLogInstance, op string) *pbtrust.TransparencyLogInstance {
+		l = proto.Clone(l).(*pbtrust.TransparencyLogInstance)
+		l.Operator = op
+		return l
+	}
 	log0Closing := func(end time.Time) *pbtrust.TransparencyLogInstance {
 		l := ca.CTLog()
 		l.PublicKey.ValidFor.End = timestamppb.New(end)
@@ -41,6 +47,8 @@ func TestVerifySCTs(t *testing.T) {
 	withExt := issue(sigstoretest.LeafOptions{SCTs: []sigstoretest.SCTOptions{{Extensions: staticCTExtension}}})
 	listFirst := issue(sigstoretest.LeafOptions{SCTListFirst: true})
 	none := issue(sigstoretest.LeafOptions{NoSCTs: true})
+	// Stamped an hour after the clock the tests verify at.
+	future := issue(sigstoretest.LeafOptions{SCTs: []sigstoretest.SCTOptions{{Timestamp: clock.Add(2 * time.Hour)}}})
 	v2 := issue(sigstoretest.LeafOptions{SCTs: []sigstoretest.SCTOptions{{Version: 1}}})
 	goodAndBad := issue(sigstoretest.LeafOptions{SCTs: []sigstoretest.SCTOptions{{Log: 0, TamperSignature: true}, {Log: 1}}})
 	malformed := issue(sigstoretest.LeafOptions{NoSCTs: true, ExtraExtensions: []pkix.Extension{
@@ -56,6 +64,7 @@ func TestVerifySCTs(t *testing.T) {
 		issuer     *x509.Certificate
 		ctlogs     []*pbtrust.TransparencyLogInstance
 		threshold  int
+		latest     time.Time             // default: an hour after the clock
 		wantLogs   []*sigstoretest.CTLog // nil with wantErr
 		wantErr    error                 // a reason in SCTError.Failures, or nil
 		wantMsg    string
@@ -63,7 +72,7 @@ func TestVerifySCTs(t *testing.T) {
 	}{
 		{name: "one valid SCT", leaf: one, ctlogs: []*pbtrust.TransparencyLogInstance{log0}, threshold: 1, wantLogs: logs[:1]},
 		{name: "tampered signature", leaf: tampered, ctlogs: []*pbtrust.TransparencyLogInstance{log0}, threshold: 1,
-			wantErr: fulcio.ErrSCTSignature, wantMsg: "only 0 of the 1 required CT logs verified the certificate (1 SCTs embedded); SCT 0 from log",
+			wantErr: fulcio.ErrSCTSignature, wantMsg: "only 0 of the 1 required CT log operators verified the certificate (1 SCTs embedded); SCT 0 from log",
 			wantCounts: &fulcio.SCTError{SCTs: 1}},
 		{name: "signature over another TBS", leaf: otherTBS, ctlogs: []*pbtrust.TransparencyLogInstance{log0}, threshold: 1,
 			wantErr: fulcio.ErrSCTSignature},
@@ -80,10 +89,21 @@ func TestVerifySCTs(t *testing.T) {
 
 		{name: "two logs, threshold 2", leaf: two, ctlogs: []*pbtrust.TransparencyLogInstance{log0, log1}, threshold: 2, wantLogs: logs[:2]},
 		{name: "one log, threshold 2", leaf: one, ctlogs: []*pbtrust.TransparencyLogInstance{log0, log1}, threshold: 2,
-			wantMsg: "only 1 of the 2 required CT logs", wantCounts: &fulcio.SCTError{Verified: 1, SCTs: 1}},
+			wantMsg: "only 1 of the 2 required CT log operators", wantCounts: &fulcio.SCTError{Verified: 1, SCTs: 1}},
 		{name: "two SCTs from one log, threshold 1", leaf: dup, ctlogs: []*pbtrust.TransparencyLogInstance{log0}, threshold: 1, wantLogs: logs[:1]},
 		{name: "two SCTs from one log count once, threshold 2", leaf: dup, ctlogs: []*pbtrust.TransparencyLogInstance{log0}, threshold: 2,
-			wantMsg: "1 more from logs already counted", wantCounts: &fulcio.SCTError{Verified: 1, SCTs: 2, Duplicates: 1}},
+			wantMsg: "1 more from operators already counted", wantCounts: &fulcio.SCTError{Verified: 1, SCTs: 2, Duplicates: 1}},
+		// Thresholds count operators: two logs of one operator count once.
+		{name: "two logs of one operator, threshold 2", leaf: two, ctlogs: []*pbtrust.TransparencyLogInstance{operated(log0, "op"), operated(log1, "op")}, threshold: 2,
+			wantMsg: "1 more from operators already counted", wantCounts: &fulcio.SCTError{Verified: 1, SCTs: 2, Duplicates: 1}},
+		{name: "two logs of two operators, threshold 2", leaf: two, ctlogs: []*pbtrust.TransparencyLogInstance{operated(log0, "op-a"), operated(log1, "op-b")}, threshold: 2, wantLogs: logs[:2]},
+		{name: "one operated log and one without an operator, threshold 2", leaf: two, ctlogs: []*pbtrust.TransparencyLogInstance{operated(log0, "op"), log1}, threshold: 2, wantLogs: logs[:2]},
+
+		// The SCT time may not lie after the latest time the caller allows.
+		{name: "SCT in the future", leaf: future, ctlogs: []*pbtrust.TransparencyLogInstance{log0}, threshold: 1,
+			wantErr: fulcio.ErrSCTInFuture, wantMsg: "in the future"},
+		{name: "SCT exactly at the latest allowed time", leaf: future, latest: clock.Add(2 * time.Hour), ctlogs: []*pbtrust.TransparencyLogInstance{log0}, threshold: 1, wantLogs: logs[:1]},
+
 		{name: "one bad and one good SCT, threshold 1", leaf: goodAndBad, ctlogs: []*pbtrust.TransparencyLogInstance{log0, log1}, threshold: 1, wantLogs: logs[1:2]},
 		{name: "one bad and one good SCT, threshold 2", leaf: goodAndBad, ctlogs: []*pbtrust.TransparencyLogInstance{log0, log1}, threshold: 2,
 			wantErr: fulcio.ErrSCTSignature, wantCounts: &fulcio.SCTError{Verified: 1, SCTs: 2}},
@@ -111,14 +131,18 @@ func TestVerifySCTs(t *testing.T) {
 				issuer = ca.Intermediate()
 			}
 			tr := trustedRoot(t, nil, tt.ctlogs)
-			ids, err := fulcio.VerifySCTs(tt.leaf, issuer, tr.CTLogs, tt.threshold)
+			latest := tt.latest
+			if latest.IsZero() {
+				latest = clock.Add(time.Hour)
+			}
+			ids, err := fulcio.VerifySCTs(tt.leaf, issuer, tr.CTLogs, tt.threshold, latest)
 			if tt.wantLogs == nil {
 				require.Error(t, err)
 				assert.Nil(t, ids)
 				assert.Contains(t, err.Error(), tt.wantMsg)
 				if tt.wantErr != nil {
 					assert.ErrorIs(t, err, tt.wantErr)
-					for _, other := range []error{fulcio.ErrSCTSignature, fulcio.ErrUnknownCTLog, fulcio.ErrSCTOutsideLogValidity, fulcio.ErrSCTUnsupported} {
+					for _, other := range []error{fulcio.ErrSCTSignature, fulcio.ErrUnknownCTLog, fulcio.ErrSCTOutsideLogValidity, fulcio.ErrSCTUnsupported, fulcio.ErrSCTInFuture} {
 						if other != tt.wantErr {
 							assert.NotErrorIs(t, err, other, "only the expected reason")
 						}
@@ -151,7 +175,7 @@ func TestVerifySCTs(t *testing.T) {
 func TestVerifySCTsNeedsIssuer(t *testing.T) {
 	ca := sigstoretest.NewCA(t, sigstoretest.WithCAClock(clock))
 	leaf := ca.IssueLeaf(newSignerKey(t), sigstoretest.LeafOptions{})
-	_, err := fulcio.VerifySCTs(leaf, nil, nil, 1)
+	_, err := fulcio.VerifySCTs(leaf, nil, nil, 1, clock)
 	require.Error(t, err)
 }
 

@@ -168,7 +168,7 @@ func (c *Config) Keyless(ctx context.Context, token string, key crypto.Signer) (
 		return nil, fail(StepCertificate, fmt.Errorf("the certificate from %s does not verify against the trusted root: %w", c.Services.CA.URL, err))
 	}
 	if len(c.TrustedRoot.CTLogs) > 0 {
-		if _, err := fulcio.VerifySCTs(chain[0], verified[1], c.TrustedRoot.CTLogs, 1); err != nil {
+		if _, err := fulcio.VerifySCTs(chain[0], verified[1], c.TrustedRoot.CTLogs, 1, c.now().Add(verify.MaxClockSkew)); err != nil {
 			return nil, fail(StepCertificate, fmt.Errorf("the certificate from %s: %w", c.Services.CA.URL, err))
 		}
 	}

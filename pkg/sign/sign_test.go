@@ -310,5 +310,5 @@ func TestSignSeveralLogs(t *testing.T) {
 	b, err := bundle.New(pb)
 	require.NoError(t, err)
 	_, err = verify.Verify(cfg.TrustedRoot, b, verify.ArtifactReader(bytes.NewReader(artifact)), p)
-	require.ErrorContains(t, err, "1 distinct transparency logs verified, 2 required")
+	require.ErrorContains(t, err, "1 distinct transparency log operators verified, 2 required")
 }

@@ -10,13 +10,13 @@ package verify
 import (
 	"bytes"
 	"crypto"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	pbcommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
@@ -30,8 +30,9 @@ import (
 	"github.com/signet-dev/signet/pkg/tsa"
 )
 
-// maxClockSkew is how far in the future a log's integrated time may lie.
-const maxClockSkew = 5 * time.Minute
+// MaxClockSkew is how far in the future of the verifier's clock a signed time (a log's integrated
+// time, an RFC 3161 timestamp, an SCT) may lie.
+const MaxClockSkew = 5 * time.Minute
 
 // Verify checks b for art against tr under p. It returns the Result on success; on failure
 // it returns a Result describing the failure and an *Error naming the step that failed.
@@ -45,11 +46,39 @@ func Verify(tr *trust.TrustedRoot, b *bundle.Bundle, art Artifact, p Policy) (*R
 			ve = &Error{Step: StepBundle, Err: err}
 			err = ve
 		}
+		ve.Err = noteUnusable(ve, tr)
 		v.res.Error = &ErrorInfo{Step: ve.Step, Message: ve.Error()}
 		return v.res, err
 	}
 	v.res.Verified = true
 	return v.res, nil
+}
+
+// timelessEntry is a counted log entry without a signed integrated time.
+type timelessEntry struct {
+	log *trust.Log
+	v2  bool
+}
+
+// noteUnusable adds to a failure of a step that trust material decides (the tlog step
+// names an unusable log itself) the entries of the trusted root that vouched for nothing.
+func noteUnusable(ve *Error, tr *trust.TrustedRoot) error {
+	if tr == nil || len(tr.Unusable) == 0 || (ve.Step != StepTimestamp && ve.Step != StepCertificate && ve.Step != StepSCT) {
+		return ve.Err
+	}
+	var list []string
+	for i, u := range tr.Unusable {
+		if i == 3 {
+			list = append(list, "...")
+			break
+		}
+		list = append(list, u.String())
+	}
+	entries := "entries"
+	if len(tr.Unusable) == 1 {
+		entries = "entry"
+	}
+	return fmt.Errorf("%w (the trusted root also lists %d %s signet cannot use: %s)", ve.Err, len(tr.Unusable), entries, strings.Join(list, "; "))
 }
 
 type verification struct {
@@ -64,7 +93,7 @@ type verification struct {
 	// times are the verified signing times; tlogTimeless is set when a counted log entry
 	// carried no verified integrated time (Rekor v2).
 	times        []VerifiedTime
-	tlogTimeless []*trust.Log
+	tlogTimeless []timelessEntry
 	chain        []*x509.Certificate
 	ca           *trust.Authority
 	// artifactHash/artifactDigest are the digest the message signature is over.
@@ -120,9 +149,10 @@ func (v *verification) checkKeyMaterial() error {
 
 // verifyTimestamps: "the Verifier MUST verify the timestamping response using the
 // Timestamping Service root key material ... with the raw bytes of the signature as the
-// timestamped data" (client-spec §4.2.1). Every timestamp in the bundle must verify.
+// timestamped data" (client-spec §4.2.1). Every timestamp in the bundle must verify, and
+// none may lie in the future. Authorities count towards the threshold by operator.
 func (v *verification) verifyTimestamps() error {
-	seen := map[*trust.Authority]bool{}
+	seen := map[any]bool{}
 	for i, der := range v.b.Timestamps {
 		ts, err := tsa.Parse(der)
 		if err != nil {
@@ -132,13 +162,35 @@ func (v *verification) verifyTimestamps() error {
 		if err != nil {
 			return fail(StepTimestamp, "RFC 3161 timestamp %d: %v", i, err)
 		}
-		seen[auth] = true
+		if latest := v.p.now().Add(MaxClockSkew); ts.Time.After(latest) {
+			return fail(StepTimestamp, "RFC 3161 timestamp %d: its time %s is in the future (after %s)",
+				i, ts.Time.UTC().Format(time.RFC3339), latest.UTC().Format(time.RFC3339))
+		}
+		seen[authorityOperator(auth)] = true
 		v.times = append(v.times, VerifiedTime{Source: "rfc3161", Authority: auth.URI, Time: ts.Time.UTC()})
 	}
 	if len(seen) < v.p.tsaThreshold() {
-		return fail(StepTimestamp, "%d trusted timestamp authorities vouch for the signature, %d required", len(seen), v.p.tsaThreshold())
+		return fail(StepTimestamp, "%d distinct timestamp authority operators vouch for the signature, %d required", len(seen), v.p.tsaThreshold())
 	}
 	return nil
+}
+
+// Thresholds count operators, as the trusted root names them (protobuf-specs
+// ArtifactVerificationOptions); an entry without an operator counts as its own. A TSA is
+// identified by its signing certificate, a log by its id, so that the same authority listed
+// twice still counts once.
+func authorityOperator(a *trust.Authority) any {
+	if a.Operator != "" {
+		return a.Operator
+	}
+	return string(a.Chain[0].Raw)
+}
+
+func logOperator(l *trust.Log) any {
+	if l.Operator != "" {
+		return l.Operator
+	}
+	return l
 }
 
 // verifyTlogEvidence checks each log entry's inclusion promise (SET) and inclusion proof
@@ -149,17 +201,24 @@ func (v *verification) verifyTlogEvidence() error {
 		v.res.Skipped = append(v.res.Skipped, "tlog")
 		return nil
 	}
-	counted := map[*trust.Log]bool{}
+	counted := map[any]bool{}
 	for i, e := range v.b.TlogEntries {
 		log := trust.FindLog(v.tr.Tlogs, e.GetLogId().GetKeyId())
 		if log == nil {
-			return fail(StepTlog, "log entry %d comes from log %s, which is not in the trusted root",
-				i, base64.StdEncoding.EncodeToString(e.GetLogId().GetKeyId()))
+			id := base64.StdEncoding.EncodeToString(e.GetLogId().GetKeyId())
+			if u := v.tr.UnusableLog("tlogs", e.GetLogId().GetKeyId()); u != nil {
+				return fail(StepTlog, "log entry %d comes from log %s, which the trusted root lists but signet cannot use: %s", i, id, u)
+			}
+			return fail(StepTlog, "log entry %d comes from log %s, which is not in the trusted root", i, id)
 		}
 		entry := LogEntry{LogURL: log.BaseURL, LogID: base64.StdEncoding.EncodeToString(log.ID),
-			LogIndex: e.GetLogIndex(), Kind: e.GetKindVersion().GetKind() + "/" + e.GetKindVersion().GetVersion()}
+			Kind: e.GetKindVersion().GetKind() + "/" + e.GetKindVersion().GetVersion()}
+		v2 := rekor.IsRekorV2(e)
 
 		if e.GetInclusionPromise() != nil {
+			if v2 {
+				return fail(StepTlog, "log entry %d (%s) is a Rekor v2 entry with an inclusion promise; Rekor v2 makes none", i, log.BaseURL)
+			}
 			if err := rekor.VerifySET(e, log); err != nil {
 				return fail(StepTlog, "log entry %d (%s): signed entry timestamp: %v", i, log.BaseURL, err)
 			}
@@ -168,42 +227,55 @@ func (v *verification) verifyTlogEvidence() error {
 				return fail(StepTlog, "log entry %d: integrated time %s is outside the validity of log %s's key in the trusted root",
 					i, t.Format(time.RFC3339), log.BaseURL)
 			}
-			if t.After(v.p.now().Add(maxClockSkew)) {
+			if t.After(v.p.now().Add(MaxClockSkew)) {
 				return fail(StepTlog, "log entry %d: integrated time %s is in the future", i, t.Format(time.RFC3339))
 			}
 			entry.IntegratedTime = &t
+			entry.LogIndex = e.GetLogIndex() // the SET signs the global index
 			entry.VerifiedBy = append(entry.VerifiedBy, "inclusionPromise")
 			v.times = append(v.times, VerifiedTime{Source: "tlog", Authority: log.BaseURL, Time: t})
 		} else if v.b.Minor == 1 {
 			return fail(StepTlog, "log entry %d has no inclusion promise, which a v0.1 bundle requires", i)
 		}
 
-		if e.GetInclusionProof() != nil {
+		if p := e.GetInclusionProof(); p != nil {
 			if err := rekor.VerifyInclusion(e, log); err != nil {
 				return fail(StepTlog, "log entry %d (%s): %v", i, log.BaseURL, err)
+			}
+			// A Rekor v2 entry's index is its leaf index, which only the proof proves.
+			if v2 && e.GetLogIndex() != p.GetLogIndex() {
+				return fail(StepTlog, "log entry %d (%s): the bundle's logIndex %d differs from the index %d its inclusion proof proves",
+					i, log.BaseURL, e.GetLogIndex(), p.GetLogIndex())
+			}
+			if entry.IntegratedTime == nil {
+				// Without a SET only the proof's index is proven: for a sharded Rekor v1 log
+				// it is the index in the current shard, not the global logIndex.
+				entry.LogIndex = p.GetLogIndex()
 			}
 			entry.VerifiedBy = append(entry.VerifiedBy, "inclusionProof")
 		} else if v.b.Minor >= 2 {
 			return fail(StepTlog, "log entry %d has no inclusion proof, which a v%d bundle requires (signet does not query logs online)", i, v.b.Minor)
 		}
 		if entry.IntegratedTime == nil {
-			v.tlogTimeless = append(v.tlogTimeless, log)
+			v.tlogTimeless = append(v.tlogTimeless, timelessEntry{log: log, v2: v2})
 		}
-		counted[log] = true
+		counted[logOperator(log)] = true
 		v.res.TlogEntries = append(v.res.TlogEntries, entry)
 	}
 	if len(counted) < v.p.tlogThreshold() {
 		if len(v.b.TlogEntries) == 0 {
 			return fail(StepTlog, "the bundle has no transparency log entry")
 		}
-		return fail(StepTlog, "entries from %d distinct transparency logs verified, %d required", len(counted), v.p.tlogThreshold())
+		return fail(StepTlog, "entries from %d distinct transparency log operators verified, %d required", len(counted), v.p.tlogThreshold())
 	}
 	return nil
 }
 
-// requireVerifiedTime: the certificate must be checked at a time some authority vouches for;
-// a log entry without an integrated time (Rekor v2) needs a timestamp, and its log's key
-// must have been valid then.
+// requireVerifiedTime: a certificate must be checked at a time some authority vouches for,
+// so a certificate bundle whose log entry carries no signed integrated time (Rekor v2, or
+// Rekor v1 without an inclusion promise) needs a timestamp. Every log entry's key must have
+// been valid at every verified time there is. A key-signed bundle needs no verified time:
+// only certificates have validity windows to check a time against.
 func (v *verification) requireVerifiedTime() error {
 	var tsaTimes []time.Time
 	for _, t := range v.times {
@@ -211,17 +283,23 @@ func (v *verification) requireVerifiedTime() error {
 			tsaTimes = append(tsaTimes, t.Time)
 		}
 	}
-	if len(v.tlogTimeless) > 0 && len(tsaTimes) == 0 {
-		return fail(StepTimestamp, "the log entry from %s carries no integrated time (Rekor v2), so the bundle needs an RFC 3161 timestamp, and it has none", v.tlogTimeless[0].BaseURL)
+	keyless := v.b.Certificate != nil
+	if keyless && len(v.tlogTimeless) > 0 && len(tsaTimes) == 0 {
+		e := v.tlogTimeless[0]
+		why := "its integrated time is not signed (the entry has no inclusion promise)"
+		if e.v2 {
+			why = "it is a Rekor v2 entry, which has no integrated time"
+		}
+		return fail(StepTimestamp, "the log entry from %s proves no signing time: %s, so the bundle needs an RFC 3161 timestamp, and it has none", e.log.BaseURL, why)
 	}
-	for _, log := range v.tlogTimeless {
+	for _, e := range v.tlogTimeless {
 		for _, t := range tsaTimes {
-			if !log.ValidFor.Contains(t) {
-				return fail(StepTlog, "log %s's key was not valid in the trusted root at the timestamped time %s", log.BaseURL, t.Format(time.RFC3339))
+			if !e.log.ValidFor.Contains(t) {
+				return fail(StepTlog, "log %s's key was not valid in the trusted root at the timestamped time %s", e.log.BaseURL, t.Format(time.RFC3339))
 			}
 		}
 	}
-	if len(v.times) == 0 {
+	if keyless && len(v.times) == 0 {
 		return fail(StepTimestamp, "no verified time: the bundle has neither a signed log integrated time nor an RFC 3161 timestamp")
 	}
 	v.res.Times = v.times
@@ -249,7 +327,7 @@ func (v *verification) verifyCertificate() error {
 	if len(v.chain) < 2 {
 		return fail(StepSCT, "the certificate chain has no issuer to verify SCTs against")
 	}
-	if _, err := fulcio.VerifySCTs(leaf, v.chain[1], v.tr.CTLogs, v.p.ctlogThreshold()); err != nil {
+	if _, err := fulcio.VerifySCTs(leaf, v.chain[1], v.tr.CTLogs, v.p.ctlogThreshold(), v.p.now().Add(MaxClockSkew)); err != nil {
 		return fail(StepSCT, "%v", err)
 	}
 	return nil
@@ -299,17 +377,10 @@ func (v *verification) verifyEnvelope() error {
 		return fail(StepSignature, "the DSSE envelope's signature does not verify with the %s: %v", v.keyName(), err)
 	}
 	v.res.PayloadType = env.PayloadType
+	// "the payload must be an in-toto statement" (client-spec §4.5): an envelope signed for
+	// another purpose must not pass as a signature over the artifact.
 	if env.PayloadType != dsse.InTotoPayloadType {
-		// Not a statement: the payload itself is the artifact.
-		sum := sha256.Sum256(env.Payload)
-		d, err := v.artifactDigests([]crypto.Hash{crypto.SHA256})
-		if err != nil {
-			return err
-		}
-		if !bytes.Equal(d[crypto.SHA256], sum[:]) {
-			return fail(StepArtifact, "the artifact is not the envelope's payload (sha256 %x, payload sha256 %x)", d[crypto.SHA256], sum)
-		}
-		return nil
+		return fail(StepArtifact, "the DSSE envelope's payload type is %q; signet verifies only in-toto statements (%s)", env.PayloadType, dsse.InTotoPayloadType)
 	}
 	st, err := dsse.ParseStatement(env.Payload)
 	if err != nil {

@@ -135,8 +135,12 @@ func statementFor(data []byte) []byte {
 // dsseBundle signs an in-toto statement about artifact and logs it: Rekor v1 as dsse 0.0.1,
 // Rekor v2 as hashedrekord 0.0.2 over the PAE.
 func (in *instance) dsseBundle(log *sigstoretest.Log) *pbbundle.Bundle {
-	payload := statementFor(artifact)
-	sig, err := dsse.Sign(in.key, crypto.SHA256, dsse.InTotoPayloadType, payload)
+	return in.dsseBundleWith(log, dsse.InTotoPayloadType, statementFor(artifact))
+}
+
+// dsseBundleWith signs payload as a DSSE envelope of payloadType and logs it as dsseBundle does.
+func (in *instance) dsseBundleWith(log *sigstoretest.Log, payloadType string, payload []byte) *pbbundle.Bundle {
+	sig, err := dsse.Sign(in.key, crypto.SHA256, payloadType, payload)
 	require.NoError(in.t, err)
 	b := &pbbundle.Bundle{
 		MediaType: bundle.MediaType03New,
@@ -144,16 +148,16 @@ func (in *instance) dsseBundle(log *sigstoretest.Log) *pbbundle.Bundle {
 			Content: &pbbundle.VerificationMaterial_Certificate{Certificate: &pbcommon.X509Certificate{RawBytes: in.leaf}},
 		},
 		Content: &pbbundle.Bundle_DsseEnvelope{DsseEnvelope: &pbdsse.Envelope{
-			PayloadType: dsse.InTotoPayloadType, Payload: payload, Signatures: []*pbdsse.Signature{{Sig: sig}},
+			PayloadType: payloadType, Payload: payload, Signatures: []*pbdsse.Signature{{Sig: sig}},
 		}},
 	}
 	var body []byte
 	if log == in.v2 {
-		pae := sha256.Sum256(dsse.PAE(dsse.InTotoPayloadType, payload))
+		pae := sha256.Sum256(dsse.PAE(payloadType, payload))
 		body = sigstoretest.HashedRekordV002Body(in.t, sigstoretest.EntryContent{Certificate: in.leaf, Hash: crypto.SHA256, Digest: pae[:], Signature: sig})
 		in.addTimestamp(b, sig)
 	} else {
-		body = sigstoretest.DSSEV001Body(in.t, sigstoretest.EntryContent{Certificate: in.leaf, PayloadType: dsse.InTotoPayloadType, Payload: payload, Signatures: [][]byte{sig}})
+		body = sigstoretest.DSSEV001Body(in.t, sigstoretest.EntryContent{Certificate: in.leaf, PayloadType: payloadType, Payload: payload, Signatures: [][]byte{sig}})
 	}
 	b.VerificationMaterial.TlogEntries = []*pbrekor.TransparencyLogEntry{log.Append(body)}
 	return b
@@ -321,7 +325,7 @@ func TestVerify(t *testing.T) {
 			p.TlogThreshold = 2
 			return b, artifactReader(), p
 		}},
-		{name: "tlog threshold 2 with one log twice", step: verify.StepTlog, errRe: "1 distinct transparency logs verified, 2 required", build: func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy) {
+		{name: "tlog threshold 2 with one log twice", step: verify.StepTlog, errRe: "1 distinct transparency log operators verified, 2 required", build: func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy) {
 			b := in.messageBundle(in.v1, false)
 			b.VerificationMaterial.TlogEntries = append(b.VerificationMaterial.TlogEntries, in.v1.Append(b.VerificationMaterial.TlogEntries[0].CanonicalizedBody))
 			p := keylessPolicy()
