@@ -88,9 +88,9 @@ must then be named with --bundle). The bundle defaults to FILE.sigstore.json.`,
 	}
 	fs.StringVar(&opts.keyPath, "key", "", "PEM public key `file` the bundle must be signed with (instead of an identity)")
 	opts.trust.register(fs)
-	fs.IntVar(&opts.tlogThreshold, "tlog-threshold", 1, "distinct transparency logs whose entries must verify")
-	fs.IntVar(&opts.ctlogThreshold, "ctlog-threshold", 1, "distinct CT logs whose SCTs must verify")
-	fs.IntVar(&opts.tsaThreshold, "tsa-threshold", 0, "distinct timestamp authorities whose timestamps must verify (Rekor v2 bundles always need one)")
+	fs.IntVar(&opts.tlogThreshold, "tlog-threshold", 1, "distinct transparency log operators whose entries must verify")
+	fs.IntVar(&opts.ctlogThreshold, "ctlog-threshold", 1, "distinct CT log operators whose SCTs must verify")
+	fs.IntVar(&opts.tsaThreshold, "tsa-threshold", 0, "distinct timestamp authority operators whose timestamps must verify (a certificate bundle without a signed log time always needs one)")
 	fs.BoolVar(&opts.insecureIgnoreTlog, "insecure-ignore-tlog", false, "INSECURE: accept a bundle without verified transparency log entries (a timestamp is still required)")
 	fs.BoolVar(&opts.insecureIgnoreSCT, "insecure-ignore-sct", false, "INSECURE: do not require SCTs in the certificate")
 	fs.StringVarP(&opts.output, "output", "o", "text", "output format: text or json")
