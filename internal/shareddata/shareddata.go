@@ -4,8 +4,8 @@
 // (corpus/). It owns that lookup and nothing else; only tests import it. It trusts the
 // directory to hold what its READMEs describe, and checks only that a path exists.
 //
-// The shared directory is $SIGNET_SHARED_DIR when set, else "shared" beside the repository
-// root (../shared). When the data is absent a test is skipped, or fails when
+// The shared directory is $SIGNET_SHARED_DIR when set (relative to the repository root), else
+// "shared" beside the repository root (../shared). When the data is absent a test is skipped, or fails when
 // SIGNET_REQUIRE_SHARED=1 (as in CI), so that missing data never passes unnoticed there.
 package shareddata
 
@@ -26,13 +26,18 @@ const (
 	EnvRequire = "SIGNET_REQUIRE_SHARED"
 )
 
-// Root returns the shared data directory: $SIGNET_SHARED_DIR, else ../shared beside the
-// repository root. It does not check that the directory exists.
+// Root returns the shared data directory: $SIGNET_SHARED_DIR (a relative path is taken from
+// the repository root, since each package's tests run in its own directory), else ../shared
+// beside the repository root. It does not check that the directory exists.
 func Root() string {
-	if d := os.Getenv(EnvDir); d != "" {
-		return d
+	d := os.Getenv(EnvDir)
+	if d == "" {
+		d = filepath.Join("..", "shared")
 	}
-	return filepath.Join(repoRoot(), "..", "shared")
+	if !filepath.IsAbs(d) {
+		d = filepath.Join(repoRoot(), d)
+	}
+	return d
 }
 
 // Dir returns Root joined with elem (a directory or a file). When that path does not

@@ -48,6 +48,18 @@ func TestRootDefault(t *testing.T) {
 	}
 }
 
+func TestRootRelative(t *testing.T) {
+	t.Setenv(shareddata.EnvDir, "some/dir")
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := filepath.Join(wd, "..", "..", "some", "dir")
+	if got := shareddata.Root(); got != filepath.Clean(want) {
+		t.Errorf("Root() = %q, want %q", got, want)
+	}
+}
+
 func TestDirFound(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "a.txt"), nil, 0o600); err != nil {
