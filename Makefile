@@ -4,8 +4,9 @@ BIN     := bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/signet-dev/signet/internal/cli.Version=$(VERSION)
 # Third-party test data (conformance cases, bundle corpus) is read where it lies, never copied
-# into the repository: $SIGNET_SHARED_DIR, else the directory "shared" beside the repository.
-SHARED  := $(or $(SIGNET_SHARED_DIR),$(abspath $(CURDIR)/../shared))
+# into the repository: $SIGNET_SHARED_DIR (relative to the repository root), else the
+# directory "shared" beside the repository.
+SHARED  := $(abspath $(or $(SIGNET_SHARED_DIR),../shared))
 
 .PHONY: build test conformance corpus e2e e2e-full stack-up stack-up-full stack-down demo bench fuzz lint clean
 

@@ -6,14 +6,16 @@
 #   scripts/conformance.sh CLIENT [CASES_DIR...]
 # The default CASES_DIRs are the suite's cases and the cases proposed upstream:
 # $SHARED/conformance/bundle-verify (70) and $SHARED/conformance/pending (6), where SHARED is
-# $SIGNET_SHARED_DIR, else the directory "shared" beside the repository. A case's artifact is
-# its own "artifact" file, else a.txt in its CASES_DIR, else a.txt in the directory above.
+# $SIGNET_SHARED_DIR (relative to the repository root), else the directory "shared" beside
+# the repository. A case's artifact is its own "artifact" file, else a.txt in its CASES_DIR,
+# else a.txt in the directory above.
 set -u
 shopt -s nullglob
 client=${1:?usage: conformance.sh CLIENT [CASES_DIR...]}
 shift
 root=$(cd "$(dirname "$0")/.." && pwd)
 shared=${SIGNET_SHARED_DIR:-$(dirname "$root")/shared}
+case $shared in /*) ;; *) shared=$root/$shared ;; esac # relative to the repository, as in the Go tests
 if [ $# -eq 0 ]; then
   set -- "$shared/conformance/bundle-verify" "$shared/conformance/pending"
 fi
