@@ -3,8 +3,12 @@ GO      ?= go
 BIN     := bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/signet-dev/signet/internal/cli.Version=$(VERSION)
+# Third-party test data (conformance cases, bundle corpus) is read where it lies, never copied
+# into the repository: $SIGNET_SHARED_DIR (relative to the repository root), else the
+# directory "shared" beside the repository.
+SHARED  := $(abspath $(or $(SIGNET_SHARED_DIR),../shared))
 
-.PHONY: build test conformance e2e e2e-full stack-up stack-up-full stack-down demo bench fuzz lint clean
+.PHONY: build test conformance corpus e2e e2e-full stack-up stack-up-full stack-down demo bench fuzz lint clean
 
 ## build: compile signet and the conformance adapter into bin/
 build:
@@ -16,9 +20,14 @@ test: build
 	$(GO) test ./...
 	scripts/conformance.sh $(BIN)/signet-conformance
 
-## conformance: the Sigstore conformance verify cases, file and digest mode (140 runs)
+## conformance: the Sigstore conformance verify cases and the pending ones, file and digest mode (152 runs)
 conformance: build
 	scripts/conformance.sh $(BIN)/signet-conformance
+
+## corpus: the real-world bundle corpus in $(SHARED)/corpus (npm cases fetch their tarball with npm pack)
+corpus: build
+	@test -f "$(SHARED)/corpus/run.sh" || { echo "corpus: no bundle corpus at $(SHARED)/corpus (set SIGNET_SHARED_DIR to the shared test data directory)" >&2; exit 1; }
+	"$(SHARED)/corpus/run.sh" "$(CURDIR)/$(BIN)/signet-conformance"
 
 ## e2e: end-to-end tests against a real Sigstore (core: Fulcio, Rekor v2, TSA) that they start and stop
 e2e: build

@@ -4,9 +4,17 @@
 #     checks it must do, and hashing a 1 GiB file against plain crypto/sha256 (go test -bench);
 #  2. whole process: `signet verify` against sigstore-go's example verifier (v1.3.0, installed
 #     here with go install into .cache/bench) on the same bundle, N runs each, wall time.
-# Nothing asserts a duration; this prints numbers and ratios.
+# Nothing asserts a duration; this prints numbers and ratios. The real bundles are conformance
+# cases in the shared test data: $SIGNET_SHARED_DIR, else the directory "shared" beside the
+# repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+shared=${SIGNET_SHARED_DIR:-$(dirname "$PWD")/shared}
+cases=$shared/conformance/bundle-verify
+if [ ! -d "$cases" ]; then
+  echo "bench: no conformance cases at $cases (set SIGNET_SHARED_DIR to the shared test data directory)" >&2
+  exit 1
+fi
 runs=${RUNS:-200}
 cache=$PWD/.cache/bench
 mkdir -p "$cache/bin"
@@ -32,9 +40,8 @@ if [ ! -x "$oracle" ]; then
   echo "installing sigstore-go's example verifier v1.3.0 (once)..."
   GOBIN=$cache/bin GOTOOLCHAIN=local go install github.com/sigstore/sigstore-go/examples/sigstore-go-verification@v1.3.0
 fi
-cases=testdata/conformance/bundle-verify
 root=pkg/trust/data/public-good/trusted_root.json
-artifact=testdata/conformance/a.txt
+artifact=$cases/a.txt
 bundle=$cases/happy-path-v0.3/bundle.sigstore.json
 san='https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main'
 iss='https://token.actions.githubusercontent.com'

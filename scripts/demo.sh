@@ -6,10 +6,28 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 work=$(mktemp -d)
-started=
-# Stop the stack only if this run started it.
-cleanup() { [ -z "$started" ] || scripts/stack/down.sh >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT INT TERM
+# Stop the stack only if this run started it. up.sh writes SIGNET_STACK_OWNER to the run
+# directory's owner file once it has found no other stack running and begins starting one, so
+# from then on any failure (in up.sh, or any later step) or a signal stops what this run
+# started, while a stack someone else runs (up.sh refuses to start over it) is left alone.
+export SIGNET_STACK_OWNER="demo pid $$ at $(date +%s%N)"
+owner_file=$root/.cache/stack/run/owner
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [ "$(cat "$owner_file" 2>/dev/null)" = "$SIGNET_STACK_OWNER" ]; then
+    if ! "$root/scripts/stack/down.sh" >"$work/down.log" 2>&1; then
+      cat "$work/down.log" >&2
+      echo "demo: could not stop the local Sigstore; run scripts/stack/down.sh" >&2
+      [ "$rc" -ne 0 ] || rc=1
+    fi
+  fi
+  rm -rf "$work"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*" | sed "s#$work/##g; s#$root/##g; s#$HOME/##g"; "$@"; }
@@ -18,7 +36,6 @@ step "Build signet and the local Sigstore (cached after the first run)"
 make -s build
 scripts/stack/install.sh core
 scripts/stack/up.sh core
-started=1
 # shellcheck disable=SC1091
 . .cache/stack/run/env.sh
 cd "$work"

@@ -14,10 +14,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/signet-dev/signet/internal/cli"
+	"github.com/signet-dev/signet/internal/shareddata"
 )
 
 const (
-	casesDir        = "../../testdata/conformance/bundle-verify"
 	defaultIdentity = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
 	defaultIssuer   = "https://token.actions.githubusercontent.com"
 )
@@ -26,12 +26,15 @@ const (
 // its name and README give. A case rejected at another step is a bug, even though the
 // conformance suite (which reads only exit codes) would count it as a pass.
 var wantStep = map[string]string{
-	"bundle-empty-certificate-chain_fail":                       "bundle",
-	"bundle-from-wrong-instance_fail":                           "tlog",
-	"bundle-invalid-base64-signature_fail":                      "bundle",
-	"bundle-malformed-json_fail":                                "bundle",
-	"bundle-negative-log-index_fail":                            "bundle",
-	"bundle-unknown-version_fail":                               "bundle",
+	"bundle-empty-certificate-chain_fail":  "bundle",
+	"bundle-from-wrong-instance_fail":      "tlog",
+	"bundle-invalid-base64-signature_fail": "bundle",
+	"bundle-malformed-json_fail":           "bundle",
+	"bundle-negative-log-index_fail":       "bundle",
+	"bundle-unknown-version_fail":          "bundle",
+	// A v0.1 bundle whose chain carries the root: verifiers ignore superfluous certificates
+	// in v0.1/v0.2 chains (protobuf-specs), so it fails for what it lacks: a checkpoint for
+	// its inclusion proof.
 	"bundle-with-root-cert_fail":                                "tlog",
 	"checkpoint-bad-keyhint_fail":                               "tlog",
 	"checkpoint-wrong-roothash_fail":                            "tlog",
@@ -78,41 +81,70 @@ var wantStep = map[string]string{
 	"wrong-hashedrekord-cert-and-sig_fail":        "tlog",
 	"wrong-hashedrekord-entry_fail":               "tlog",
 	"wrong-material_fail":                         "artifact",
+
+	// Cases proposed upstream (conformance/pending; its README gives the reasons).
+	"dsse-statement-missing-type_fail":                          "artifact",
+	"dsse-statement-unknown-type_fail":                          "artifact",
+	"rekor2-timestamp-wrong-tsa-validity-borrow_fail":           "timestamp",
+	"rekor2-multiple-timestamps-one-outside-cert-validity_fail": "certificate",
+}
+
+// suites are the directories of verification cases in the shared test data
+// (internal/shareddata): the conformance suite's own cases, and the cases proposed upstream,
+// whose sub-tests are named pending/<case>. A case's default artifact is a.txt in its suite's
+// directory, else in the directory above (pending's README: the artifact is ../a.txt).
+var suites = []struct {
+	dir, prefix string
+	cases       int
+}{
+	{"bundle-verify", "", 70},
+	{"pending", "pending/", 6},
 }
 
 type conformanceCase struct {
-	name     string
+	name     string // the directory name; wantStep's key
+	test     string // the sub-test name: the suite's prefix and the name
 	dir      string
 	artifact string
 	args     []string // protocol arguments without FILE_OR_DIGEST
 }
 
 func loadCases(t *testing.T) []conformanceCase {
-	entries, err := os.ReadDir(casesDir)
-	require.NoError(t, err)
+	t.Helper()
 	var cases []conformanceCase
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
+	for _, suite := range suites {
+		suiteDir := shareddata.Dir(t, "conformance", suite.dir)
+		defaultArtifact := filepath.Join(suiteDir, "a.txt")
+		if _, err := os.Stat(defaultArtifact); err != nil {
+			defaultArtifact = filepath.Join(filepath.Dir(suiteDir), "a.txt")
 		}
-		dir := filepath.Join(casesDir, e.Name())
-		c := conformanceCase{name: e.Name(), dir: dir, artifact: filepath.Join(casesDir, "a.txt")}
-		if _, err := os.Stat(filepath.Join(dir, "artifact")); err == nil {
-			c.artifact = filepath.Join(dir, "artifact")
+		entries, err := os.ReadDir(suiteDir)
+		require.NoError(t, err)
+		n := 0
+		for _, e := range entries {
+			if !e.IsDir() {
+				continue
+			}
+			n++
+			dir := filepath.Join(suiteDir, e.Name())
+			c := conformanceCase{name: e.Name(), test: suite.prefix + e.Name(), dir: dir, artifact: defaultArtifact}
+			if _, err := os.Stat(filepath.Join(dir, "artifact")); err == nil {
+				c.artifact = filepath.Join(dir, "artifact")
+			}
+			c.args = []string{"verify-bundle", "--bundle", filepath.Join(dir, "bundle.sigstore.json")}
+			if _, err := os.Stat(filepath.Join(dir, "key.pub")); err == nil {
+				c.args = append(c.args, "--key", filepath.Join(dir, "key.pub"))
+			} else {
+				c.args = append(c.args, "--certificate-identity", readOr(t, filepath.Join(dir, "identity"), defaultIdentity),
+					"--certificate-oidc-issuer", readOr(t, filepath.Join(dir, "issuer"), defaultIssuer))
+			}
+			if _, err := os.Stat(filepath.Join(dir, "trusted_root.json")); err == nil {
+				c.args = append(c.args, "--trusted-root", filepath.Join(dir, "trusted_root.json"))
+			}
+			cases = append(cases, c)
 		}
-		c.args = []string{"verify-bundle", "--bundle", filepath.Join(dir, "bundle.sigstore.json")}
-		if _, err := os.Stat(filepath.Join(dir, "key.pub")); err == nil {
-			c.args = append(c.args, "--key", filepath.Join(dir, "key.pub"))
-		} else {
-			c.args = append(c.args, "--certificate-identity", readOr(t, filepath.Join(dir, "identity"), defaultIdentity),
-				"--certificate-oidc-issuer", readOr(t, filepath.Join(dir, "issuer"), defaultIssuer))
-		}
-		if _, err := os.Stat(filepath.Join(dir, "trusted_root.json")); err == nil {
-			c.args = append(c.args, "--trusted-root", filepath.Join(dir, "trusted_root.json"))
-		}
-		cases = append(cases, c)
+		require.Equal(t, suite.cases, n, "verification cases in %s", suiteDir)
 	}
-	require.Len(t, cases, 70, "the conformance suite has 70 verification cases")
 	return cases
 }
 
@@ -143,7 +175,7 @@ func TestConformance(t *testing.T) {
 	for _, c := range loadCases(t) {
 		wantFail := strings.HasSuffix(c.name, "_fail")
 		for _, mode := range []string{"file", "digest"} {
-			t.Run(c.name+"/"+mode, func(t *testing.T) {
+			t.Run(c.test+"/"+mode, func(t *testing.T) {
 				target := c.artifact
 				if mode == "digest" {
 					target = digestOf(t, c.artifact)
@@ -173,11 +205,28 @@ func TestConformance(t *testing.T) {
 	}
 }
 
+// TestConformanceWantStep checks that wantStep names the step of every _fail case, and
+// only cases that exist.
+func TestConformanceWantStep(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range loadCases(t) {
+		seen[c.name] = true
+		if _, ok := wantStep[c.name]; strings.HasSuffix(c.name, "_fail") && !ok {
+			t.Errorf("wantStep has no step for %s", c.test)
+		}
+	}
+	for name := range wantStep {
+		if !seen[name] {
+			t.Errorf("wantStep names %s, which is no case", name)
+		}
+	}
+}
+
 // TestConformanceIncorrectTimeRepaired removes the line breaks from the timestamp of
 // rekor2-timestamp-with-incorrect-time_fail and checks that the bundle is then refused for
 // the reason the case gives: the timestamp lies outside the certificate's validity.
 func TestConformanceIncorrectTimeRepaired(t *testing.T) {
-	dir := filepath.Join(casesDir, "rekor2-timestamp-with-incorrect-time_fail")
+	dir := shareddata.Dir(t, "conformance", "bundle-verify", "rekor2-timestamp-with-incorrect-time_fail")
 	data, err := os.ReadFile(filepath.Join(dir, "bundle.sigstore.json"))
 	require.NoError(t, err)
 	var doc map[string]any
@@ -193,7 +242,7 @@ func TestConformanceIncorrectTimeRepaired(t *testing.T) {
 	env, stdout, stderr := testEnv()
 	code := run([]string{"verify-bundle", "--bundle", bundlePath, "--certificate-identity", defaultIdentity,
 		"--certificate-oidc-issuer", defaultIssuer, "--trusted-root", filepath.Join(dir, "trusted_root.json"),
-		"--output", "json", filepath.Join(casesDir, "a.txt")}, env)
+		"--output", "json", shareddata.Dir(t, "conformance", "bundle-verify", "a.txt")}, env)
 	require.Equal(t, cli.ExitFailed, code, "stderr: %s", stderr)
 	require.Contains(t, stdout.String(), `"step": "certificate"`)
 	require.Contains(t, stderr.String(), "RFC 3161 timestamp time")

@@ -16,17 +16,21 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/signet-dev/signet/internal/shareddata"
 	"github.com/signet-dev/signet/pkg/bundle"
 )
 
-// conformanceDir holds the sigstore-conformance cases shared by the whole repository; each
-// case's README says what is wrong with its bundle.
-const conformanceDir = "../../testdata/conformance/bundle-verify"
+// conformanceDir is the sigstore-conformance suite's verification cases in the shared test
+// data (internal/shareddata); each case's README says what is wrong with its bundle.
+func conformanceDir(t testing.TB) string {
+	t.Helper()
+	return shareddata.Dir(t, "conformance", "bundle-verify")
+}
 
 // readCase returns the bundle of a conformance case.
 func readCase(t testing.TB, name string) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(conformanceDir, name, "bundle.sigstore.json"))
+	data, err := os.ReadFile(filepath.Join(conformanceDir(t), name, "bundle.sigstore.json"))
 	require.NoError(t, err)
 	return data
 }
@@ -397,7 +401,7 @@ func TestParseConformance(t *testing.T) {
 		// made with `base64 response.tsr`), which proto3 JSON does not allow.
 		"rekor2-timestamp-with-incorrect-time_fail": true,
 	}
-	paths, err := filepath.Glob(filepath.Join(conformanceDir, "*", "bundle.sigstore.json"))
+	paths, err := filepath.Glob(filepath.Join(conformanceDir(t), "*", "bundle.sigstore.json"))
 	require.NoError(t, err)
 	require.NotEmpty(t, paths)
 	for _, p := range paths {
@@ -534,7 +538,7 @@ func (r iotestErrReader) Read([]byte) (int, error) { return 0, r.err }
 
 // TestMarshalRoundTrip checks that every bundle that loads survives Marshal and Parse unchanged.
 func TestMarshalRoundTrip(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join(conformanceDir, "*", "bundle.sigstore.json"))
+	paths, err := filepath.Glob(filepath.Join(conformanceDir(t), "*", "bundle.sigstore.json"))
 	require.NoError(t, err)
 	n := 0
 	for _, p := range paths {
@@ -593,9 +597,8 @@ func TestMarshalFormat(t *testing.T) {
 }
 
 func TestParseRefusesSnakeCase(t *testing.T) {
-	data, err := os.ReadFile("../../testdata/conformance/bundle-verify/happy-path-v0.3/bundle.sigstore.json")
-	require.NoError(t, err)
-	_, err = bundle.Parse(data)
+	data := readCase(t, "happy-path-v0.3")
+	_, err := bundle.Parse(data)
 	require.NoError(t, err)
 	for _, key := range []string{"verificationMaterial", "tlogEntries", "canonicalizedBody", "messageSignature"} {
 		snake := strings.ReplaceAll(string(data), `"`+key+`"`, `"`+toSnake(key)+`"`)

@@ -25,10 +25,16 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/signet-dev/signet/internal/shareddata"
 	"github.com/signet-dev/signet/pkg/dsse"
 )
 
-const conformanceDir = "../../testdata/conformance/bundle-verify"
+// conformanceDir is the sigstore-conformance suite's verification cases in the shared test
+// data (internal/shareddata).
+func conformanceDir(t testing.TB) string {
+	t.Helper()
+	return shareddata.Dir(t, "conformance", "bundle-verify")
+}
 
 func TestPAE(t *testing.T) {
 	cases := []struct {
@@ -181,7 +187,7 @@ func TestVerifyUnsupportedKey(t *testing.T) {
 // loadEnvelope returns a conformance bundle's envelope and leaf certificate.
 func loadEnvelope(t testing.TB, name string) (*pbbundle.Bundle, *x509.Certificate) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(conformanceDir, name, "bundle.sigstore.json"))
+	data, err := os.ReadFile(filepath.Join(conformanceDir(t), name, "bundle.sigstore.json"))
 	require.NoError(t, err)
 	var b pbbundle.Bundle
 	require.NoError(t, protojson.Unmarshal(data, &b))
@@ -192,7 +198,7 @@ func loadEnvelope(t testing.TB, name string) (*pbbundle.Bundle, *x509.Certificat
 
 // TestVerifyConformance checks real envelopes signed by another client.
 func TestVerifyConformance(t *testing.T) {
-	artifact, err := os.ReadFile("../../testdata/conformance/a.txt")
+	artifact, err := os.ReadFile(shareddata.Dir(t, "conformance", "a.txt"))
 	require.NoError(t, err)
 	digest := sha256.Sum256(artifact)
 

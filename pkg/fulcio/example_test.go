@@ -1,51 +1,44 @@
 package fulcio_test
 
 import (
-	"crypto/x509"
-	"encoding/base64"
-	"encoding/json"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"fmt"
-	"os"
+	"testing"
 	"time"
 
+	pbtrust "github.com/sigstore/protobuf-specs/gen/pb-go/trustroot/v1"
+
+	"github.com/signet-dev/signet/internal/sigstoretest"
 	"github.com/signet-dev/signet/pkg/fulcio"
 	"github.com/signet-dev/signet/pkg/trust"
 )
 
-// Verify a public-good Fulcio certificate at the time its Rekor entry was integrated:
-// the chain to a trusted CA, its embedded SCT, then read who it was issued to.
+// Verify a Fulcio certificate at the time it was used (the integrated time of its Rekor
+// entry, or a timestamp): the chain to a trusted CA, its embedded SCT, then read who it was
+// issued to. An in-process fake Fulcio issues the certificate here, as public Fulcio does
+// for a GitHub Actions workflow.
 func Example() {
-	rootJSON, err := os.ReadFile("../trust/data/public-good/trusted_root.json")
+	t := &testing.T{} // the fake reports its own failures to a testing.TB
+	signedAt := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	ca := sigstoretest.NewCA(t, sigstoretest.WithCAClock(signedAt))
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	leaf := ca.IssueLeaf(key.Public(), sigstoretest.LeafOptions{
+		URI:        "https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main",
+		Issuer:     "https://token.actions.githubusercontent.com",
+		Extensions: map[int]string{12: "https://github.com/org/repo"},
+	})
+	root, err := trust.NewTrustedRoot(&pbtrust.TrustedRoot{
+		MediaType:              trust.TrustedRootMediaType01,
+		CertificateAuthorities: []*pbtrust.CertificateAuthority{ca.Authority()},
+		Ctlogs:                 ca.CTLogs(),
+	})
 	if err != nil {
 		panic(err)
 	}
-	root, err := trust.ParseTrustedRoot(rootJSON)
-	if err != nil {
-		panic(err)
-	}
-	bundleJSON, err := os.ReadFile("../../testdata/conformance/bundle-verify/happy-path-v0.3/bundle.sigstore.json")
-	if err != nil {
-		panic(err)
-	}
-	var bundle struct {
-		VerificationMaterial struct {
-			Certificate struct{ RawBytes string }
-		}
-	}
-	if err := json.Unmarshal(bundleJSON, &bundle); err != nil {
-		panic(err)
-	}
-	der, err := base64.StdEncoding.DecodeString(bundle.VerificationMaterial.Certificate.RawBytes)
-	if err != nil {
-		panic(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		panic(err)
-	}
-	signedAt := time.Unix(1710869186, 0) // the bundle's integratedTime
 
-	chain, ca, err := fulcio.VerifyChain(leaf, root.CertificateAuthorities, signedAt)
+	chain, authority, err := fulcio.VerifyChain(leaf, root.CertificateAuthorities, signedAt)
 	if err != nil {
 		fmt.Println("chain:", err)
 		return
@@ -60,8 +53,8 @@ func Example() {
 		fmt.Println("identity:", err)
 		return
 	}
-	fmt.Println("CA:", ca.URI)
-	fmt.Printf("CT log: %x\n", logIDs[0][:8])
+	fmt.Println("CA:", authority.URI)
+	fmt.Println("CT logs:", len(logIDs))
 	fmt.Println("SAN type:", id.SANType)
 	fmt.Println("issuer:", id.Issuer)
 	fmt.Println("source repository:", id.Extensions.SourceRepositoryURI)
@@ -70,10 +63,10 @@ func Example() {
 	_, _, err = fulcio.VerifyChain(leaf, root.CertificateAuthorities, signedAt.Add(time.Hour))
 	fmt.Println(err)
 	// Output:
-	// CA: https://fulcio.sigstore.dev
-	// CT log: dd3d306ac6c71132
+	// CA: https://fulcio.sigstoretest.invalid
+	// CT logs: 1
 	// SAN type: uri
 	// issuer: https://token.actions.githubusercontent.com
-	// source repository: https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon
-	// certificate was not valid at 2024-03-19T18:26:26Z (valid 2024-03-19T17:26:26Z to 2024-03-19T17:36:26Z)
+	// source repository: https://github.com/org/repo
+	// certificate was not valid at 2025-06-01T13:00:00Z (valid 2025-06-01T11:59:00Z to 2025-06-01T12:10:00Z)
 }

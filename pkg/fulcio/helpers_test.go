@@ -9,10 +9,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/signet-dev/signet/internal/shareddata"
 	"github.com/signet-dev/signet/pkg/trust"
 	pbtrust "github.com/sigstore/protobuf-specs/gen/pb-go/trustroot/v1"
 	"github.com/stretchr/testify/require"
@@ -48,11 +50,18 @@ type conformanceCase struct {
 	root     *trust.TrustedRoot
 }
 
-// loadCase reads testdata/conformance/bundle-verify/<name> (repository root): the bundle's leaf certificate, the first
-// tlog entry's integrated time (or a time inside the leaf's validity) and the case's trusted root (or the public-good one).
+// conformanceCaseDir is conformance/bundle-verify/<name> in the shared test data (internal/shareddata).
+func conformanceCaseDir(t testing.TB, name string) string {
+	t.Helper()
+	return shareddata.Dir(t, "conformance", "bundle-verify", name)
+}
+
+// loadCase reads a conformance case: the bundle's leaf certificate, the first tlog entry's
+// integrated time (or a time inside the leaf's validity) and the case's trusted root (or the public-good one).
 func loadCase(t testing.TB, name string) conformanceCase {
 	t.Helper()
-	data, err := os.ReadFile("../../testdata/conformance/bundle-verify/" + name + "/bundle.sigstore.json")
+	dir := conformanceCaseDir(t, name)
+	data, err := os.ReadFile(filepath.Join(dir, "bundle.sigstore.json"))
 	require.NoError(t, err)
 	var b struct {
 		VerificationMaterial struct {
@@ -93,7 +102,7 @@ func loadCase(t testing.TB, name string) conformanceCase {
 		signedAt = time.Unix(secs, 0)
 	}
 
-	rootFile := "../../testdata/conformance/bundle-verify/" + name + "/trusted_root.json"
+	rootFile := filepath.Join(dir, "trusted_root.json")
 	if _, err := os.Stat(rootFile); err != nil {
 		rootFile = "../trust/data/public-good/trusted_root.json"
 	}

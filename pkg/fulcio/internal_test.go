@@ -16,15 +16,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signet-dev/signet/internal/shareddata"
 	"github.com/signet-dev/signet/internal/sigstoretest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// readLeaf returns the leaf certificate of a conformance bundle in testdata.
+// readLeaf returns the leaf certificate of a conformance bundle in the shared test data.
 func readLeaf(t testing.TB, name string) *x509.Certificate {
 	t.Helper()
-	data, err := os.ReadFile("../../testdata/conformance/bundle-verify/" + name + "/bundle.sigstore.json")
+	data, err := os.ReadFile(shareddata.Dir(t, "conformance", "bundle-verify", name, "bundle.sigstore.json"))
 	require.NoError(t, err)
 	var b struct {
 		VerificationMaterial struct {

@@ -14,23 +14,31 @@ import (
 	pbrekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/signet-dev/signet/internal/shareddata"
 	"github.com/signet-dev/signet/pkg/trust"
 )
 
-// conformanceDir holds the conformance suite's cases, shared by the whole repository.
-const conformanceDir = "../../testdata/conformance/bundle-verify"
+// conformanceDir is the conformance suite's verification cases in the shared test data
+// (internal/shareddata).
+func conformanceDir(t testing.TB) string {
+	t.Helper()
+	return shareddata.Dir(t, "conformance", "bundle-verify")
+}
 
-// trustedRoots are the trusted roots the cases verify against, by name.
+// publicGoodRoot is the public-good trusted root signet embeds.
+const publicGoodRoot = "../trust/data/public-good/trusted_root.json"
+
+// trustedRoots are the trusted roots the cases verify against, by name: publicGoodRoot, or
+// the trusted_root.json of the conformance case named here.
 var trustedRoots = map[string]string{
-	"localhost-8000":        "../../testdata/conformance/bundle-verify/intoto-expired-certificate_fail/trusted_root.json",
-	"managed-key":           "../../testdata/conformance/bundle-verify/managed-key-and-trusted-root/trusted_root.json",
-	"public-good":           "../trust/data/public-good/trusted_root.json",
-	"staging-rekor2-alpha1": "../../testdata/conformance/bundle-verify/rekor2-checkpoint-cosigned/trusted_root.json",
-	"staging-rekor2-alpha3": "../../testdata/conformance/bundle-verify/rekor2-dsse-happy-path/trusted_root.json",
+	"localhost-8000":        "intoto-expired-certificate_fail",
+	"managed-key":           "managed-key-and-trusted-root",
+	"staging-rekor2-alpha1": "rekor2-checkpoint-cosigned",
+	"staging-rekor2-alpha3": "rekor2-dsse-happy-path",
 }
 
 // conformanceCase is a bundle from the sigstore-conformance suite
-// (testdata/conformance/bundle-verify/<name> at the repository root, with the suite's README saying what is wrong with it).
+// (conformance/bundle-verify/<name> in the shared test data, with the suite's README saying what is wrong with it).
 type conformanceCase struct {
 	bundle *pbbundle.Bundle
 	entry  *pbrekor.TransparencyLogEntry
@@ -43,7 +51,7 @@ type conformanceCase struct {
 // case's key.pub, the signature, and the digest of the artifact (the case's own or a.txt).
 func loadCase(t *testing.T, name, root string) *conformanceCase {
 	t.Helper()
-	dir := filepath.Join(conformanceDir, name)
+	dir := filepath.Join(conformanceDir(t), name)
 	data, err := os.ReadFile(filepath.Join(dir, "bundle.sigstore.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +60,11 @@ func loadCase(t *testing.T, name, root string) *conformanceCase {
 	if err := protojson.Unmarshal(data, &b); err != nil {
 		t.Fatalf("bundle: %v", err)
 	}
-	rootJSON, err := os.ReadFile(trustedRoots[root])
+	rootFile := publicGoodRoot
+	if root != "public-good" {
+		rootFile = filepath.Join(conformanceDir(t), trustedRoots[root], "trusted_root.json")
+	}
+	rootJSON, err := os.ReadFile(rootFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +107,7 @@ func loadCase(t *testing.T, name, root string) *conformanceCase {
 	} else {
 		artifact, err := os.ReadFile(filepath.Join(dir, "artifact"))
 		if errors.Is(err, os.ErrNotExist) {
-			artifact, err = os.ReadFile(filepath.Join(conformanceDir, "a.txt"))
+			artifact, err = os.ReadFile(filepath.Join(conformanceDir(t), "a.txt"))
 		}
 		if err != nil {
 			t.Fatal(err)

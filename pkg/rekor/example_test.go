@@ -2,33 +2,41 @@ package rekor_test
 
 import (
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
-	"os"
+	"testing"
 
-	pbbundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
-	"google.golang.org/protobuf/encoding/protojson"
+	pbtrust "github.com/sigstore/protobuf-specs/gen/pb-go/trustroot/v1"
 
+	"github.com/signet-dev/signet/internal/sigstoretest"
 	"github.com/signet-dev/signet/pkg/rekor"
 	"github.com/signet-dev/signet/pkg/trust"
 )
 
 // Verify a bundle's Rekor v1 entry: its inclusion promise, its inclusion proof and
-// checkpoint, and that its body records the bundle's signature, certificate and artifact.
+// checkpoint, and that its body records the bundle's signature, key and artifact. An
+// in-process fake Rekor v1 log makes the entry here.
 func Example() {
-	rootJSON, _ := os.ReadFile("../trust/data/public-good/trusted_root.json")
-	root, err := trust.ParseTrustedRoot(rootJSON)
+	t := &testing.T{} // the fake reports its own failures to a testing.TB
+	fake := sigstoretest.NewLog(t, sigstoretest.RekorV1)
+	root, err := trust.NewTrustedRoot(&pbtrust.TrustedRoot{
+		MediaType: trust.TrustedRootMediaType01,
+		Tlogs:     []*pbtrust.TransparencyLogInstance{fake.TransparencyLog()},
+	})
 	if err != nil {
 		panic(err)
 	}
-	bundleJSON, _ := os.ReadFile("../../testdata/conformance/bundle-verify/happy-path-v0.3/bundle.sigstore.json")
-	var b pbbundle.Bundle
-	if err := protojson.Unmarshal(bundleJSON, &b); err != nil {
-		panic(err)
-	}
-	artifact, _ := os.ReadFile("../../testdata/conformance/a.txt")
 
-	entry := b.GetVerificationMaterial().GetTlogEntries()[0]
+	// What a bundle carries: a signature over the artifact's digest, and the log entry.
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	digest := sha256.Sum256([]byte("the artifact"))
+	sig, _ := ecdsa.SignASN1(rand.Reader, key, digest[:])
+	entry := fake.Append(sigstoretest.HashedRekordV001Body(t, sigstoretest.EntryContent{
+		PublicKey: key.Public(), Hash: crypto.SHA256, Digest: digest[:], Signature: sig}))
+
 	log := trust.FindLog(root.Tlogs, entry.GetLogId().GetKeyId())
 	if log == nil {
 		panic("the entry's log is not in the trusted root")
@@ -39,13 +47,7 @@ func Example() {
 	if err := rekor.VerifyInclusion(entry, log); err != nil {
 		panic(err)
 	}
-	digest := sha256.Sum256(artifact)
-	err = rekor.VerifyBody(entry, rekor.Expected{
-		Certificate: b.GetVerificationMaterial().GetCertificate().GetRawBytes(),
-		Signature:   b.GetMessageSignature().GetSignature(),
-		Hash:        crypto.SHA256,
-		Digest:      digest[:],
-	})
+	err = rekor.VerifyBody(entry, rekor.Expected{PublicKey: key.Public(), Signature: sig, Hash: crypto.SHA256, Digest: digest[:]})
 	if err != nil {
 		panic(err)
 	}
@@ -53,14 +55,9 @@ func Example() {
 	fmt.Printf("entry %d is in %s, tree size %d\n", entry.GetLogIndex(), c.Origin, c.Size)
 
 	// An entry whose body records another artifact proves nothing about this one.
-	err = rekor.VerifyBody(entry, rekor.Expected{
-		Certificate: b.GetVerificationMaterial().GetCertificate().GetRawBytes(),
-		Signature:   b.GetMessageSignature().GetSignature(),
-		Hash:        crypto.SHA256,
-		Digest:      make([]byte, 32),
-	})
+	err = rekor.VerifyBody(entry, rekor.Expected{PublicKey: key.Public(), Signature: sig, Hash: crypto.SHA256, Digest: make([]byte, 32)})
 	fmt.Println(err != nil)
 	// Output:
-	// entry 79571823 is in rekor.sigstore.dev - 2605736670972794746, tree size 75408393
+	// entry 5 is in rekor.example.test - 1193050959916656506, tree size 6
 	// true
 }

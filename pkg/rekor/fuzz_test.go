@@ -17,7 +17,7 @@ import (
 
 // conformanceEntries returns the log entries of every well-formed bundle in the conformance suite.
 func conformanceEntries(f *testing.F) []*pbrekor.TransparencyLogEntry {
-	paths, err := filepath.Glob(filepath.Join(conformanceDir, "*", "bundle.sigstore.json"))
+	paths, err := filepath.Glob(filepath.Join(conformanceDir(f), "*", "bundle.sigstore.json"))
 	if err != nil || len(paths) == 0 {
 		f.Fatalf("no conformance bundles: %v", err)
 	}

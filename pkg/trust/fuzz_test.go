@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/signet-dev/signet/internal/shareddata"
 	"github.com/signet-dev/signet/pkg/trust"
 )
 
@@ -13,7 +14,7 @@ import (
 // root that parses keeps the package's promises (keys, 4-byte hints, windows with a start,
 // chains of 1 to 10 certificates).
 func FuzzParseTrustedRoot(f *testing.F) {
-	paths, err := filepath.Glob(filepath.Join(conformanceDir, "*", "trusted_root.json"))
+	paths, err := filepath.Glob(filepath.Join(shareddata.Dir(f, conformanceDir), "*", "trusted_root.json"))
 	if err != nil || len(paths) == 0 {
 		f.Fatalf("no conformance roots: %v", err)
 	}

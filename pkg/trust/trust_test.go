@@ -16,17 +16,21 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	pbcommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	"github.com/stretchr/testify/require"
 
+	"github.com/signet-dev/signet/internal/shareddata"
 	"github.com/signet-dev/signet/pkg/trust"
 )
 
 const (
-	conformanceDir  = "../../testdata/conformance/bundle-verify"
+	// conformanceDir is the conformance suite's verification cases, relative to the shared
+	// test data (internal/shareddata); readFile reads paths under it from there.
+	conformanceDir  = "conformance/bundle-verify"
 	publicGoodRoot  = "data/public-good/trusted_root.json"
 	stagingRoot     = "data/staging/trusted_root.json"
 	publicGoodSC    = "data/public-good/signing_config.v0.2.json"
@@ -35,8 +39,12 @@ const (
 	noStartCaseRoot = conformanceDir + "/trust-root-tlog-missing-validity-start_fail/trusted_root.json"
 )
 
+// readFile reads a file of this package, or of the shared test data for a name under conformanceDir.
 func readFile(t testing.TB, name string) []byte {
 	t.Helper()
+	if strings.HasPrefix(name, conformanceDir+"/") {
+		name = shareddata.Dir(t, name)
+	}
 	data, err := os.ReadFile(name)
 	require.NoError(t, err)
 	return data
@@ -280,9 +288,7 @@ func TestTrustedRootRefusals(t *testing.T) {
 		{"truncated", pg[:len(pg)/2], "JSON"},
 		{"unknown field", edited(func(d map[string]any) { d["rekorLogs"] = []any{} }), "unknown field"},
 
-		// Validity windows.
-		{"missing validFor start (conformance)", readFile(t, noStartCaseRoot), "no start"},
-		{"validFor start present (conformance twin)", readFile(t, rekor2CaseRoot), ""},
+		// Validity windows (and TestTrustedRootRefusalsConformance).
 		{"tlog without validFor", tlog(func(l map[string]any) { delete(obj(l, "publicKey"), "validFor") }), "no start"},
 		{"CA without validFor start", ca(func(c map[string]any) { delete(obj(c, "validFor"), "start") }), "no start"},
 		{"TSA without validFor", edited(func(d map[string]any) { delete(obj(d, "timestampAuthorities", 0), "validFor") }), "no start"},
@@ -420,6 +426,18 @@ func TestTrustedRootUnusableEntries(t *testing.T) {
 		obj(d, "timestampAuthorities", 0, "certChain")["certificates"] = []any{map[string]any{"rawBytes": b64([]byte("not DER"))}}
 	}))
 	require.ErrorIs(t, err, trust.ErrMalformed)
+}
+
+// TestTrustedRootRefusalsConformance: the conformance suite's trusted root without a validFor
+// start is refused, and its twin with one is read.
+func TestTrustedRootRefusalsConformance(t *testing.T) {
+	tr, err := trust.ParseTrustedRoot(readFile(t, noStartCaseRoot))
+	require.Nil(t, tr)
+	require.ErrorIs(t, err, trust.ErrMalformed)
+	require.ErrorContains(t, err, "no start")
+	tr, err = trust.ParseTrustedRoot(readFile(t, rekor2CaseRoot))
+	require.NoError(t, err)
+	checkRoot(t, tr)
 }
 
 func TestTimeRangeContains(t *testing.T) {
@@ -647,7 +665,7 @@ func TestFindLog(t *testing.T) {
 // TestParseConformanceRoots parses every trusted root of the conformance suite; only the
 // case about a malformed root is refused.
 func TestParseConformanceRoots(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join(conformanceDir, "*", "trusted_root.json"))
+	paths, err := filepath.Glob(filepath.Join(shareddata.Dir(t, conformanceDir), "*", "trusted_root.json"))
 	require.NoError(t, err)
 	require.NotEmpty(t, paths)
 	for _, p := range paths {

@@ -2,25 +2,35 @@ package tsa_test
 
 import (
 	"fmt"
-	"os"
+	"testing"
+	"time"
 
+	pbtrust "github.com/sigstore/protobuf-specs/gen/pb-go/trustroot/v1"
+
+	"github.com/signet-dev/signet/internal/sigstoretest"
 	"github.com/signet-dev/signet/pkg/trust"
 	"github.com/signet-dev/signet/pkg/tsa"
 )
 
-// Verify a bundle's RFC 3161 timestamp against the timestamp authorities of a trusted root.
-// The token and signature come from a Rekor v2 bundle signed against Sigstore's staging
-// instance; the timestamp is what proves when the signature existed.
+// Verify a bundle's RFC 3161 timestamp against the timestamp authorities of a trusted root:
+// the timestamp is what proves when the signature existed. Here an in-process fake TSA
+// stands in for a real one (TestConformanceTokens checks the real tokens of the
+// conformance suite); a bundle carries the token as
+// verificationMaterial.timestampVerificationData.rfc3161Timestamps[0].signedTimestamp.
 func Example() {
-	root, _ := os.ReadFile("testdata/trusted_root.staging.json")
-	token, _ := os.ReadFile("testdata/happy-path.tsr")     // verificationMaterial.timestampVerificationData.rfc3161Timestamps[0].signedTimestamp
-	signature, _ := os.ReadFile("testdata/happy-path.sig") // messageSignature.signature
-
-	tr, err := trust.ParseTrustedRoot(root)
+	signature := []byte("the bundle's messageSignature.signature")
+	fake := sigstoretest.NewTSA(&testing.T{}, sigstoretest.WithTSAClock(time.Date(2025, 6, 12, 12, 2, 20, 0, time.UTC)),
+		sigstoretest.WithTSAURL("https://timestamp.example.test/api/v1/timestamp"))
+	token := fake.Timestamp(signature)
+	tr, err := trust.NewTrustedRoot(&pbtrust.TrustedRoot{
+		MediaType:            trust.TrustedRootMediaType01,
+		TimestampAuthorities: []*pbtrust.CertificateAuthority{fake.Authority()},
+	})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
+
 	ts, err := tsa.Parse(token)
 	if err != nil {
 		fmt.Println(err)
@@ -39,6 +49,6 @@ func Example() {
 	fmt.Println(err != nil)
 	// Output:
 	// signed before 2025-06-12 12:02:20 +0000 UTC
-	// vouched for by https://timestamp.sigstage.dev/api/v1/timestamp
+	// vouched for by https://timestamp.example.test/api/v1/timestamp
 	// true
 }

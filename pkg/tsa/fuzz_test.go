@@ -3,28 +3,17 @@ package tsa_test
 import (
 	"crypto"
 	"math/big"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/signet-dev/signet/internal/sigstoretest"
-	"github.com/signet-dev/signet/pkg/trust"
 	"github.com/signet-dev/signet/pkg/tsa"
 )
 
 // FuzzParse feeds Parse (and, for what parses, Verify and CheckResponse) arbitrary bytes,
 // seeded with the real conformance tokens and the fake TSA's variants. Nothing may panic.
 func FuzzParse(f *testing.F) {
-	tokens, err := filepath.Glob(filepath.Join("testdata", "*.tsr"))
-	if err != nil || len(tokens) == 0 {
-		f.Fatalf("no seed tokens: %v", err)
-	}
-	for _, name := range tokens {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
+	for _, token := range tsa.ConformanceTokens(f) {
+		f.Add(token)
 	}
 	issuer := sigstoretest.NewTSA(f, sigstoretest.WithTSAClock(genTime), sigstoretest.WithTSAIntermediate())
 	for _, r := range []sigstoretest.TSAResponse{
@@ -33,12 +22,9 @@ func FuzzParse(f *testing.F) {
 	} {
 		f.Add(issuer.TimestampWith(messageSignature, r))
 	}
-	staging, err := trust.ParseTrustedRoot(readTestdata(f, "trusted_root.staging.json"))
-	if err != nil {
-		f.Fatal(err)
-	}
+	staging := conformanceRoot(f, "staging")
 	tsas := append(staging.TimestampAuthorities, authorities(f, issuer.Authority())...)
-	sig := readTestdata(f, "happy-path.sig")
+	_, sig := tsa.ConformanceToken(f, "rekor2-happy-path")
 
 	f.Fuzz(func(t *testing.T, der []byte) {
 		ts, err := tsa.Parse(der)

@@ -4,7 +4,6 @@ import (
 	"crypto"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -140,8 +139,7 @@ func TestParseSignedAttributes(t *testing.T) {
 }
 
 func TestCheckSignedAttributesMissing(t *testing.T) {
-	b, err := os.ReadFile("testdata/happy-path.tsr")
-	require.NoError(t, err)
+	b, _ := ConformanceToken(t, "rekor2-happy-path")
 	ts, err := Parse(b)
 	require.NoError(t, err)
 	require.NoError(t, ts.checkSignedAttributes())
@@ -157,8 +155,7 @@ func TestCheckSignedAttributesMissing(t *testing.T) {
 	assert.ErrorContains(t, sha1Digest.checkSignedAttributes(), "digest algorithm 1.3.14.3.2.26 is not supported")
 
 	// A signature algorithm for another key type than the certificate's.
-	b, err = os.ReadFile("testdata/untrusted-tsa-with-embedded-cert.tsr")
-	require.NoError(t, err)
+	b, _ = ConformanceToken(t, "rekor2-timestamp-untrusted-tsa-with-embedded-cert_fail")
 	freeTSA, err := Parse(b)
 	require.NoError(t, err)
 	err = ts.checkSignature(freeTSA.Certificates[0])

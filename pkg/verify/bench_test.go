@@ -12,11 +12,17 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/signet-dev/signet/internal/shareddata"
 	"github.com/signet-dev/signet/pkg/bundle"
 	"github.com/signet-dev/signet/pkg/trust"
 )
 
-const conformanceDir = "../../testdata/conformance/bundle-verify"
+// conformanceDir is the conformance suite's verification cases in the shared test data
+// (internal/shareddata).
+func conformanceDir(tb testing.TB) string {
+	tb.Helper()
+	return shareddata.Dir(tb, "conformance", "bundle-verify")
+}
 
 const beaconIdentity = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
 
@@ -27,7 +33,7 @@ func BenchmarkVerify(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	artifact, err := os.ReadFile(filepath.Join(conformanceDir, "a.txt"))
+	artifact, err := os.ReadFile(filepath.Join(conformanceDir(b), "a.txt"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -36,7 +42,7 @@ func BenchmarkVerify(b *testing.B) {
 		{"message-signature", "happy-path-v0.3"},
 		{"dsse", "happy-path-intoto-in-dsse-v3"},
 	} {
-		data, err := os.ReadFile(filepath.Join(conformanceDir, c.dir, "bundle.sigstore.json"))
+		data, err := os.ReadFile(filepath.Join(conformanceDir(b), c.dir, "bundle.sigstore.json"))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -63,7 +69,7 @@ func BenchmarkRawCrypto(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	data, err := os.ReadFile(filepath.Join(conformanceDir, "happy-path-v0.3", "bundle.sigstore.json"))
+	data, err := os.ReadFile(filepath.Join(conformanceDir(b), "happy-path-v0.3", "bundle.sigstore.json"))
 	if err != nil {
 		b.Fatal(err)
 	}

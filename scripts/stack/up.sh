@@ -10,6 +10,10 @@
 # .cache/stack/run/: NAME.pid ("PID EXE"), NAME.log, trust_config.json,
 # trusted_root.json, signing_config.json, env.sh (source it for the URLs).
 # On any failure it stops what it started and exits non-zero.
+#
+# With SIGNET_STACK_OWNER set, it writes that value to .cache/stack/run/owner as soon as it
+# has checked that no other stack runs and begins starting this one: a caller (scripts/demo.sh)
+# that stops the stack only when the file names it never stops a stack it did not start.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -229,6 +233,7 @@ ensure_material
 rm -rf "$RUN"
 mkdir -p "$RUN/rekor2"
 echo "$MODE" >"$RUN/mode"
+[ -z "${SIGNET_STACK_OWNER:-}" ] || echo "$SIGNET_STACK_OWNER" >"$RUN/owner"
 build_helpers
 write_fulcio_config
 rm -f "$RUN/fulcio.sock"
