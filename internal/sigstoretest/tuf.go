@@ -38,7 +38,9 @@ var TUFLifetimes = map[string]time.Duration{
 // TUFRepo is a TUF repository laid out as Sigstore's are (consistent snapshots: versioned
 // metadata N.root.json, N.snapshot.json, N.targets.json; target files under targets/ with
 // their SHA-256 and SHA-512 hex digests as prefixes), signed with ed25519 keys through
-// go-tuf's metadata API and served over HTTP on 127.0.0.1.
+// go-tuf's metadata API and served over HTTP on 127.0.0.1. The newest version of each file is
+// also served without version or digest (root.json, targets/NAME), for a root that turns
+// consistent snapshots off.
 //
 // The fields hold the newest metadata of each role. A test may edit them and then publish
 // the next version of a role (PublishRoot, Publish, PublishSnapshot, PublishTimestamp), or
@@ -450,7 +452,8 @@ func (r *TUFRepo) serveTargets() {
 	for name, data := range r.targetFiles {
 		s256 := sha256.Sum256(data)
 		s512 := sha512.Sum512(data)
-		r.put(data, "targets/"+hex.EncodeToString(s256[:])+"."+name, "targets/"+hex.EncodeToString(s512[:])+"."+name)
+		r.put(data, "targets/"+hex.EncodeToString(s256[:])+"."+name, "targets/"+hex.EncodeToString(s512[:])+"."+name,
+			"targets/"+name)
 	}
 }
 

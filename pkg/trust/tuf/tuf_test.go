@@ -47,6 +47,18 @@ func TestFirstUse(t *testing.T) {
 			e.repo.SetTarget(tuf.TrustedRootTarget, nil)
 			e.repo.Publish()
 		}, "the targets metadata lists no trusted_root.json"},
+		{"signing config target that is no signing config", func(e *env) {
+			e.repo.SetTarget(tuf.SigningConfigTarget, pgTR)
+			e.repo.Publish()
+		}, "signing_config.v0.2.json: malformed trust material"},
+		{"timestamp naming no snapshot", func(e *env) {
+			delete(e.repo.Timestamp.Signed.Meta, "snapshot.json")
+			e.repo.PublishTimestamp()
+		}, "invalid timestamp metadata: its meta names no snapshot.json"},
+		{"snapshot naming no targets", func(e *env) {
+			delete(e.repo.Snapshot.Signed.Meta, "targets.json")
+			e.repo.PublishSnapshot()
+		}, "invalid snapshot metadata: its meta names no targets.json"},
 		{"trusted root target that is no trusted root", func(e *env) {
 			e.repo.SetTarget(tuf.TrustedRootTarget, []byte(`{"mediaType":"application/json"}`))
 			e.repo.Publish()
@@ -110,6 +122,11 @@ func TestRootRotation(t *testing.T) {
 			r.RotateRoot(sigstoretest.TUFTimestamp, 3, 2)
 			r.Sign(sigstoretest.TUFTimestamp, 1)
 		}, "too few valid signatures on timestamp version 3 (1 of threshold 2)"},
+		{"version 5 served as version 4", func(r *sigstoretest.TUFRepo) {
+			r.RotateRoot(sigstoretest.TUFTimestamp, 1, 1)
+			r.RotateRoot(sigstoretest.TUFSnapshot, 1, 1)
+			r.Serve("4.root.json", r.RootJSON(5))
+		}, "4.root.json holds root version 5, not 4"},
 		{"timestamp signed by the rotated-out key", func(r *sigstoretest.TUFRepo) {
 			old := r.File("timestamp.json")
 			r.RotateRoot(sigstoretest.TUFTimestamp, 1, 1)
@@ -205,6 +222,7 @@ func TestOffline(t *testing.T) {
 		want   string // the error; empty for success
 	}{
 		{"valid cache", func(*env) {}, ""},
+		{"initial root newer than the cache's first roots", func(e *env) { e.inst.Root = e.repo.RootJSON(2) }, ""},
 		{"expired cache", func(e *env) { e.now = t0.Add(30 * 24 * time.Hour) }, ""},
 		{"clock before the fetch", func(e *env) { e.now = t0.Add(-time.Hour) }, ""},
 		// Tampered twins: the cache is verified again, and refused.
@@ -235,6 +253,19 @@ func TestOffline(t *testing.T) {
 			other.RotateRoot(sigstoretest.TUFRoot, 1, 1)
 			e.editState(func(st map[string]any) { st["roots"] = []any{other.RootJSON(2)} })
 		}, "too few valid signatures on root version 2 by the keys of root version 1 (0 of threshold 1)"},
+		{"targets edited", func(e *env) {
+			e.editState(func(st map[string]any) {
+				tg, _ := base64.StdEncoding.DecodeString(st["targets"].(string))
+				st["targets"] = editMetadata(t, tg, func(s map[string]any) { s["expires"] = "2036-01-01T00:00:00Z" })
+			})
+		}, "mix-and-match attack: targets.json does not match the length/hash of targets.json in the snapshot's meta"},
+		{"signing config removed", func(e *env) {
+			e.editState(func(st map[string]any) { delete(st["files"].(map[string]any), tuf.SigningConfigTarget) })
+		}, "target signing_config.v0.2.json is not cached"},
+		{"initial root expired at the fetch", func(e *env) {
+			e.editState(func(st map[string]any) { st["fetchedAt"] = "2030-01-01T00:00:00Z" })
+			e.now = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+		}, "freeze attack: the root metadata (version 3) expired on 2027-11-02T10:00:00Z"},
 		{"cache of another repository", func(e *env) {
 			e.editState(func(st map[string]any) { st["url"] = "https://tuf.example.com" })
 		}, "it is the cache of https://tuf.example.com"},
@@ -249,6 +280,8 @@ func TestOffline(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t)
 			e.mustFetch(tuf.SourceTUF)
+			e.repo.RotateRoot(sigstoretest.TUFRoot, 1, 1)
+			e.repo.RotateRoot(sigstoretest.TUFRoot, 1, 1)
 			e.repo.Publish()
 			e.mustFetch(tuf.SourceTUF, force)
 			requests := e.repo.Requests("timestamp.json")
@@ -264,6 +297,7 @@ func TestOffline(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, tuf.SourceCache, m.Source)
 			require.Equal(t, t0.Add(time.Minute), m.FetchedAt)
+			require.Equal(t, int64(3), m.RootVersion)
 			require.Equal(t, int64(2), m.TimestampVersion)
 			require.Equal(t, t0.Add(24*time.Hour), m.Expires)
 			require.Equal(t, pgTR, m.TrustedRoot)
@@ -494,4 +528,96 @@ func TestEmbeddedAsOf(t *testing.T) {
 		require.Equal(t, want, hex.EncodeToString(sum[:]),
 			"pkg/trust/data/%s changed: update embeddedAsOf in pkg/trust/tuf/tuf.go to the date it was taken, then this digest", inst)
 	}
+}
+
+// Online, what does not verify in a cache is not used, not even for rollback protection: the
+// refresh downloads it again and replaces the cache.
+func TestTamperedCacheOnline(t *testing.T) {
+	cases := []struct {
+		name   string
+		tamper func(e *env)
+		// Requests for 2.root.json and the trusted root target: 2 when the cached one is ignored.
+		rootRequests, targetRequests int
+	}{
+		{"forged root", func(e *env) {
+			other := sigstoretest.NewTUFRepo(t, t0, nil)
+			other.RotateRoot(sigstoretest.TUFRoot, 1, 1)
+			e.editState(func(st map[string]any) { st["roots"] = []any{other.RootJSON(2)} })
+		}, 2, 1},
+		{"target bytes", func(e *env) {
+			e.editState(func(st map[string]any) {
+				st["files"].(map[string]any)[tuf.TrustedRootTarget] = base64.StdEncoding.EncodeToString(stTR)
+			})
+		}, 1, 2},
+		{"not JSON", func(e *env) { require.NoError(t, os.WriteFile(e.statePath(), []byte("{"), 0o600)) }, 2, 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.repo.RotateRoot(sigstoretest.TUFRoot, 1, 1)
+			e.mustFetch(tuf.SourceTUF)
+			c.tamper(e)
+			_, err := e.fetch(offline)
+			require.ErrorContains(t, err, "refusing it")
+
+			m := e.mustFetch(tuf.SourceTUF)
+			require.Equal(t, pgTR, m.TrustedRoot)
+			require.Equal(t, int64(2), m.RootVersion)
+			require.Equal(t, c.rootRequests, e.repo.Requests("2.root.json"))
+			require.Equal(t, c.targetRequests, e.repo.Requests(e.repo.TargetPath(tuf.TrustedRootTarget)))
+			e.mustFetch(tuf.SourceCache, offline)
+		})
+	}
+}
+
+// A root may turn consistent snapshots off: metadata and targets then have plain names.
+func TestNoConsistentSnapshots(t *testing.T) {
+	e := newEnv(t)
+	e.repo.Root.Signed.ConsistentSnapshot = false
+	e.repo.PublishRoot()
+	e.repo.SetTarget(tuf.TrustedRootTarget, stTR)
+	e.repo.Publish()
+	m := e.mustFetch(tuf.SourceTUF)
+	require.Equal(t, stTR, m.TrustedRoot)
+	require.Equal(t, 1, e.repo.Requests("snapshot.json"))
+	require.Equal(t, 1, e.repo.Requests("targets.json"))
+	require.Equal(t, 1, e.repo.Requests("targets/"+tuf.TrustedRootTarget))
+	require.Zero(t, e.repo.Requests(e.repo.TargetPath(tuf.TrustedRootTarget)))
+
+	// Twin: the plain names are checked as strictly.
+	e.repo.SetTarget(tuf.TrustedRootTarget, pgTR)
+	e.repo.Publish()
+	e.repo.Serve("targets/"+tuf.TrustedRootTarget, stTR)
+	_, err := e.fetch(force)
+	requireRefreshError(t, err, e.repo.URL(), "target trusted_root.json does not match its length/hash in the targets metadata")
+}
+
+func TestArguments(t *testing.T) {
+	ctx := context.Background()
+	good := tuf.PublicGood()
+	for _, c := range []struct {
+		inst tuf.Instance
+		o    tuf.Options
+		want string
+	}{
+		{tuf.Instance{URL: good.URL}, tuf.Options{CacheDir: t.TempDir()}, "TUF repository https://tuf-repo-cdn.sigstore.dev: no initial root"},
+		{good, tuf.Options{}, "no TUF cache directory given"},
+		{tuf.Instance{URL: "http://tuf.example.com", Root: good.Root}, tuf.Options{CacheDir: t.TempDir()}, "the repository URL must be https (http only for 127.0.0.1 or localhost)"},
+		{tuf.Instance{URL: "https://u:p@tuf.example.com", Root: good.Root}, tuf.Options{CacheDir: t.TempDir()}, "the repository URL must not carry credentials"},
+	} {
+		_, err := tuf.Fetch(ctx, c.inst, c.o)
+		require.EqualError(t, err, c.want)
+	}
+	_, err := tuf.Lookup("", "https://tuf.example.com")
+	require.EqualError(t, err, "no TUF cache directory given")
+
+	// The built-in instances: their embedded roots are TUF roots signed by their own
+	// thresholds, and each call hands out its own copy.
+	for _, inst := range []tuf.Instance{tuf.PublicGood(), tuf.Staging()} {
+		_, err := tuf.Register(ctx, "https://tuf.example.com", inst.Root, tuf.Options{Offline: true})
+		require.ErrorContains(t, err, "needs the network", "the root was accepted")
+	}
+	a := tuf.PublicGood()
+	a.Root[0] = 'x'
+	require.Equal(t, byte('{'), tuf.PublicGood().Root[0])
 }

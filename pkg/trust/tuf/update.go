@@ -194,7 +194,7 @@ func (s *session) updateRoot(data []byte, name string) error {
 		}
 		if errors.As(err, new(*metadata.ErrBadVersionNumber)) {
 			if got < want {
-				return fail(err, "rollback attack: %s holds root version %d, lower than the next version %d after the trusted root", name, got, want)
+				return fail(err, "rollback attack: root version %d (served as %s) is not newer than the trusted version %d", got, name, want-1)
 			}
 			return fail(err, "%s holds root version %d, not %d", name, got, want)
 		}
