@@ -129,8 +129,9 @@ type Material struct {
 type RefreshError struct {
 	// Repository is the repository's URL.
 	Repository string
-	// Err is why the refresh failed: the repository could not be reached (an
-	// httpretry.ServiceError), or its metadata was refused (the message names the attack).
+	// Err is why the refresh failed: the repository could not be reached or answered an
+	// error (a *httpretry.ServiceError, the type sign.ServiceError names), or its metadata
+	// was refused (the message names the attack).
 	Err error
 	// OfflineSource is what offline mode would use (SourceCache or SourceEmbedded), and
 	// OfflineAsOf its FetchedAt; OfflineSource is empty when offline mode would fail too,
