@@ -115,15 +115,11 @@ const (
 // Embedded returns the trusted root and signing config shipped in the binary for an
 // instance: the offline fallback when no TUF cache or explicit trust file is available.
 func Embedded(inst Instance) (*Config, error) {
-	trData, err := embedded.ReadFile(path.Join("data", string(inst), "trusted_root.json"))
-	if err != nil {
-		return nil, fmt.Errorf("no embedded trust material for %q", inst)
-	}
-	tr, err := ParseTrustedRoot(trData)
+	trData, scData, err := EmbeddedDocuments(inst)
 	if err != nil {
 		return nil, err
 	}
-	scData, err := embedded.ReadFile(path.Join("data", string(inst), "signing_config.v0.2.json"))
+	tr, err := ParseTrustedRoot(trData)
 	if err != nil {
 		return nil, err
 	}
@@ -132,4 +128,21 @@ func Embedded(inst Instance) (*Config, error) {
 		return nil, err
 	}
 	return &Config{TrustedRoot: tr, SigningConfig: sc}, nil
+}
+
+// EmbeddedDocuments returns the embedded trusted_root.json and signing_config.v0.2.json of an
+// instance as shipped, byte for byte, unparsed.
+func EmbeddedDocuments(inst Instance) (trustedRoot, signingConfig []byte, err error) {
+	if inst != PublicGood && inst != Staging {
+		return nil, nil, fmt.Errorf("no embedded trust material for %q", inst)
+	}
+	trustedRoot, err = embedded.ReadFile(path.Join("data", string(inst), "trusted_root.json"))
+	if err != nil {
+		return nil, nil, err
+	}
+	signingConfig, err = embedded.ReadFile(path.Join("data", string(inst), "signing_config.v0.2.json"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return trustedRoot, signingConfig, nil
 }

@@ -152,13 +152,23 @@ func TestEmbedded(t *testing.T) {
 			sc, err := trust.ParseSigningConfig(readFile(t, c.onDiskSigns))
 			require.NoError(t, err)
 			require.Equal(t, sc.Proto().String(), cfg.SigningConfig.Proto().String())
+
+			// The documents as shipped, byte for byte.
+			trData, scData, err := trust.EmbeddedDocuments(c.inst)
+			require.NoError(t, err)
+			require.Equal(t, readFile(t, c.onDiskRoot), trData)
+			require.Equal(t, readFile(t, c.onDiskSigns), scData)
 		})
 	}
-	for _, inst := range []trust.Instance{"", "production", "Public-Good", "data", "."} {
+	for _, inst := range []trust.Instance{"", "production", "Public-Good", "data", ".", "../data/public-good"} {
 		t.Run("unknown "+string(inst), func(t *testing.T) {
 			cfg, err := trust.Embedded(inst)
 			require.Error(t, err)
 			require.Nil(t, cfg)
+			tr, sc, err := trust.EmbeddedDocuments(inst)
+			require.ErrorContains(t, err, "no embedded trust material")
+			require.Nil(t, tr)
+			require.Nil(t, sc)
 		})
 	}
 }
