@@ -21,6 +21,16 @@ func (sc *SigningConfig) Proto() *pbtrust.SigningConfig { return sc.pb }
 
 // ParseSigningConfig parses a SigningConfig v0.2 JSON document.
 func ParseSigningConfig(data []byte) (*SigningConfig, error) {
+	pb, err := DecodeSigningConfig(data)
+	if err != nil {
+		return nil, err
+	}
+	return NewSigningConfig(pb)
+}
+
+// DecodeSigningConfig decodes a SigningConfig JSON document without validating it (see
+// DecodeTrustedRoot).
+func DecodeSigningConfig(data []byte) (*pbtrust.SigningConfig, error) {
 	if len(data) > MaxDocumentSize {
 		return nil, malformed("signing config is larger than %d bytes", MaxDocumentSize)
 	}
@@ -28,7 +38,7 @@ func ParseSigningConfig(data []byte) (*SigningConfig, error) {
 	if err := protojson.Unmarshal(data, &pb); err != nil {
 		return nil, malformed("signing config is not valid JSON: %v", err)
 	}
-	return NewSigningConfig(&pb)
+	return &pb, nil
 }
 
 // NewSigningConfig validates a SigningConfig message.
@@ -59,12 +69,9 @@ type Config struct {
 // ParseClientTrustConfig parses a ClientTrustConfig v0.1 JSON document; both of its parts
 // are required.
 func ParseClientTrustConfig(data []byte) (*Config, error) {
-	if len(data) > MaxDocumentSize {
-		return nil, malformed("trust config is larger than %d bytes", MaxDocumentSize)
-	}
-	var pb pbtrust.ClientTrustConfig
-	if err := protojson.Unmarshal(data, &pb); err != nil {
-		return nil, malformed("trust config is not valid JSON: %v", err)
+	pb, err := DecodeClientTrustConfig(data)
+	if err != nil {
+		return nil, err
 	}
 	if pb.GetMediaType() != ClientTrustConfigMediaType {
 		return nil, malformed("unsupported trust config media type %q", pb.GetMediaType())
@@ -81,6 +88,19 @@ func ParseClientTrustConfig(data []byte) (*Config, error) {
 		return nil, fmt.Errorf("signingConfig: %w", err)
 	}
 	return &Config{TrustedRoot: tr, SigningConfig: sc}, nil
+}
+
+// DecodeClientTrustConfig decodes a ClientTrustConfig JSON document without validating it
+// (see DecodeTrustedRoot).
+func DecodeClientTrustConfig(data []byte) (*pbtrust.ClientTrustConfig, error) {
+	if len(data) > MaxDocumentSize {
+		return nil, malformed("trust config is larger than %d bytes", MaxDocumentSize)
+	}
+	var pb pbtrust.ClientTrustConfig
+	if err := protojson.Unmarshal(data, &pb); err != nil {
+		return nil, malformed("trust config is not valid JSON: %v", err)
+	}
+	return &pb, nil
 }
 
 // ReadFile reads a trust document with the size limit applied.

@@ -1,6 +1,7 @@
 package trust_test
 
 import (
+	"crypto/ed25519"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -46,4 +47,31 @@ func Example() {
 	// valid in 2020: false
 	// https://fulcio.sigstore.dev sigstore 2
 	// true
+}
+
+// Build a trusted root from its parts: here one Rekor v2 log, whose id is the C2SP signed-note
+// key ID of its checkpoint origin (the host of its URL) and its Ed25519 key.
+func ExampleParts_TrustedRoot() {
+	raw, _ := base64.StdEncoding.DecodeString("nrEamgwzqNvbK29sXSRho3/UbUlF+v5z2+65uztIEos=")
+	parts := &trust.Parts{
+		Tlogs:     []trust.LogPart{{Kind: trust.RekorV2, URL: "http://127.0.0.1:3000", Key: ed25519.PublicKey(raw)}},
+		ValidFrom: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+	}
+	tr, err := parts.TrustedRoot()
+	if err != nil {
+		panic(err)
+	}
+	l := tr.GetTlogs()[0]
+	fmt.Println(tr.GetMediaType())
+	fmt.Println(l.GetBaseUrl(), l.GetPublicKey().GetKeyDetails(), base64.StdEncoding.EncodeToString(l.GetLogId().GetKeyId()))
+
+	// A log key that is not one is refused.
+	parts.Tlogs[0].Key = []byte("not a key")
+	_, err = parts.TrustedRoot()
+	fmt.Println(err)
+
+	// Output:
+	// application/vnd.dev.sigstore.trustedroot+json;version=0.1
+	// http://127.0.0.1:3000 PKIX_ED25519 ZMypQaRTQCb4X3U2LoJVMNinUqgc0XR2xubGqpsVK5k=
+	// Rekor v2 http://127.0.0.1:3000: malformed trust material: unsupported public key type []uint8 (ECDSA, Ed25519 or RSA)
 }

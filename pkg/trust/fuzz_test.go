@@ -37,6 +37,17 @@ func FuzzParseTrustedRoot(f *testing.F) {
 		} else if tr != nil {
 			t.Errorf("ParseTrustedRoot returned a root and an error")
 		}
+		// Describing any decodable document never panics, and agrees with the parser.
+		if pb, err := trust.DecodeTrustedRoot(data); err == nil {
+			d := trust.Describe(pb, nil, trust.Source{}, describeNow)
+			_, perr := trust.ParseTrustedRoot(data)
+			if d.TrustedRoot.Usable != (perr == nil) {
+				t.Errorf("Describe says usable=%v, ParseTrustedRoot says %v", d.TrustedRoot.Usable, perr)
+			}
+		}
+		if pb, err := trust.DecodeClientTrustConfig(data); err == nil {
+			trust.Describe(pb.GetTrustedRoot(), pb.GetSigningConfig(), trust.Source{}, describeNow)
+		}
 		if sc, err := trust.ParseSigningConfig(data); err == nil && sc.Proto().GetMediaType() != trust.SigningConfigMediaType02 {
 			t.Errorf("parsed a signing config of media type %q", sc.Proto().GetMediaType())
 		}

@@ -4,6 +4,11 @@
 // documents once, at the edge, into ready-to-use keys, certificates and certificate pools,
 // answers look-ups by key id and time, and selects the services to sign with. It trusts nothing it is given: a malformed
 // document is refused as a whole, never half-loaded.
+//
+// It also builds these documents from their parts (Parts: certificate chains, log keys, service
+// URLs, selectors), computing each log's id the way its kind defines it, and describes a
+// document entry by entry (Describe), usable or not, for people and programs. Both are pure
+// and offline: fetching parts from live services is the fulcio, rekor and tsa clients' job.
 package trust
 
 import (
@@ -166,6 +171,17 @@ func (tr *TrustedRoot) Proto() *pbtrust.TrustedRoot { return tr.pb }
 
 // ParseTrustedRoot parses a TrustedRoot v0.1 or v0.2 JSON document.
 func ParseTrustedRoot(data []byte) (*TrustedRoot, error) {
+	pb, err := DecodeTrustedRoot(data)
+	if err != nil {
+		return nil, err
+	}
+	return NewTrustedRoot(pb)
+}
+
+// DecodeTrustedRoot decodes a TrustedRoot JSON document (size limit, strict proto3 JSON)
+// without validating its media type or entries: for tools that show what a document holds,
+// usable or not. Everything else parses with ParseTrustedRoot.
+func DecodeTrustedRoot(data []byte) (*pbtrust.TrustedRoot, error) {
 	if len(data) > MaxDocumentSize {
 		return nil, malformed("trusted root is larger than %d bytes", MaxDocumentSize)
 	}
@@ -173,7 +189,7 @@ func ParseTrustedRoot(data []byte) (*TrustedRoot, error) {
 	if err := protojson.Unmarshal(data, &pb); err != nil {
 		return nil, malformed("trusted root is not valid JSON: %v", err)
 	}
-	return NewTrustedRoot(&pb)
+	return &pb, nil
 }
 
 // NewTrustedRoot validates a TrustedRoot message and parses its keys and certificates.
