@@ -49,6 +49,7 @@ type RekorOptions struct {
 //	                                verification{inclusionProof, signedEntryTimestamp}}},
 //	                                or 409 with Location when an equal entry exists
 //	GET  /api/v1/log/entries/<id>   200, the same shape, with a fresh inclusion proof
+//	GET  /api/v1/log/publicKey      200, the log's public key as one PEM "PUBLIC KEY" block
 //
 // Rekor v2 (NewLog(t, RekorV2)), as rekor-tiles:
 //
@@ -86,6 +87,14 @@ func (s *RekorServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.createV1(w, r)
 	case s.log.version == RekorV1 && strings.HasPrefix(r.URL.Path, v1Entries+"/") && r.Method == http.MethodGet:
 		s.getV1(w, strings.TrimPrefix(r.URL.Path, v1Entries+"/"))
+	case s.log.version == RekorV1 && r.URL.Path == "/api/v1/log/publicKey" && r.Method == http.MethodGet:
+		der, err := x509.MarshalPKIXPublicKey(s.log.PublicKey())
+		if err != nil {
+			writeJSONError(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-pem-file")
+		_, _ = w.Write(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 	case s.log.version == RekorV2 && r.URL.Path == "/api/v2/log/entries" && r.Method == http.MethodPost:
 		s.createV2(w, r)
 	default:

@@ -15,6 +15,7 @@ import (
 	"net/http"
 
 	"github.com/signet-dev/signet/pkg/internal/httpretry"
+	"github.com/signet-dev/signet/pkg/trust"
 )
 
 // ServiceName names Fulcio in errors.
@@ -122,7 +123,9 @@ type TrustBundle struct {
 }
 
 // TrustBundle fetches the CA's certificate chains (GET /api/v2/trustBundle), for building a
-// trusted root. The chains are what the service says; nothing vouches for them.
+// trusted root. Each chain must be a CA chain as trust.CheckChain defines it (CA certificates,
+// each signed by the next, the last self-signed); otherwise the answer is unusable. The chains
+// are what the service says; nothing vouches for them.
 func (c *Client) TrustBundle(ctx context.Context) (*TrustBundle, error) {
 	resp, err := c.do(ctx, http.MethodGet, "/api/v2/trustBundle", nil)
 	if err != nil {
@@ -143,6 +146,9 @@ func (c *Client) TrustBundle(ctx context.Context) (*TrustBundle, error) {
 	tb := &TrustBundle{}
 	for i, ch := range answer.Chains {
 		chain, err := parseChain(ch.Certificates)
+		if err == nil {
+			_, err = trust.CheckChain(chain, trust.CAChain)
+		}
 		if err != nil {
 			return nil, httpretry.Invalid(ServiceName, resp, fmt.Errorf("chain %d: %w", i, err))
 		}

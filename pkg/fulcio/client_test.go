@@ -324,6 +324,9 @@ func TestTrustBundle(t *testing.T) {
 		"bad PEM":     `{"chains":[{"certificates":["nope"]}]}`,
 		"not JSON":    `<html>`,
 		"empty chain": `{"chains":[{"certificates":[]}]}`,
+		// Tampered twins of the good answer: root first, intermediate without its root.
+		"not a chain": `{"chains":[{"certificates":[` + pemJSON(f.ca.Root()) + `,` + pemJSON(f.ca.Intermediate()) + `]}]}`,
+		"no root":     `{"chains":[{"certificates":[` + pemJSON(f.ca.Intermediate()) + `]}]}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			srv := httptest.NewServer(&canned{answer: answer})
@@ -333,6 +336,11 @@ func TestTrustBundle(t *testing.T) {
 			assert.Contains(t, err.Error(), "Fulcio at "+srv.URL+": GET /api/v2/trustBundle answered ")
 		})
 	}
+}
+
+func pemJSON(c *x509.Certificate) string {
+	b, _ := json.Marshal(string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})))
+	return string(b)
 }
 
 func TestConfiguration(t *testing.T) {

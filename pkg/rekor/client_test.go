@@ -617,3 +617,64 @@ func mustPKIX(t *testing.T, pub crypto.PublicKey) []byte {
 	require.NoError(t, err)
 	return der
 }
+
+// cannedAnswer answers every request with one status and body.
+type cannedAnswer struct {
+	status int
+	body   string
+}
+
+func (c cannedAnswer) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	w.WriteHeader(c.status)
+	_, _ = io.WriteString(w, c.body)
+}
+
+func TestClientPublicKey(t *testing.T) {
+	f := newRekorFixture(t, 1, sigstoretest.RekorOptions{}, nil)
+	key, err := f.client.PublicKey(context.Background())
+	require.NoError(t, err)
+	require.True(t, f.log.PublicKey().(interface{ Equal(crypto.PublicKey) bool }).Equal(key))
+	// The key gives the log id the log stamps on its entries.
+	id, err := trust.LogID(key)
+	require.NoError(t, err)
+	require.Equal(t, f.log.ID(), id)
+
+	// Rekor v2 serves no key.
+	_, err = (&rekor.Client{BaseURL: f.http.URL, Version: 2}).PublicKey(context.Background())
+	require.ErrorContains(t, err, "only Rekor v1 serves its public key")
+	_, err = (&rekor.Client{BaseURL: "rekor.example", Version: 1}).PublicKey(context.Background())
+	require.ErrorContains(t, err, "not an http(s) URL")
+
+	// Tampered twins of the answer: each one is an unusable response, or a service failure.
+	der, err := x509.MarshalPKIXPublicKey(f.log.PublicKey())
+	require.NoError(t, err)
+	good := "-----BEGIN PUBLIC KEY-----\n" + base64.StdEncoding.EncodeToString(der) + "\n-----END PUBLIC KEY-----\n"
+	for name, c := range map[string]struct {
+		answer cannedAnswer
+		class  error
+		msg    string
+	}{
+		"good":              {cannedAnswer{200, good}, nil, ""},
+		"HTML":              {cannedAnswer{200, "<html>hello</html>"}, httpretry.ErrInvalidResponse, "not a PEM public key"},
+		"a certificate":     {cannedAnswer{200, strings.ReplaceAll(good, "PUBLIC KEY", "CERTIFICATE")}, httpretry.ErrInvalidResponse, `a PEM "CERTIFICATE" block`},
+		"two keys":          {cannedAnswer{200, good + good}, httpretry.ErrInvalidResponse, "more than one"},
+		"truncated key":     {cannedAnswer{200, "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQ==\n-----END PUBLIC KEY-----\n"}, httpretry.ErrInvalidResponse, "does not parse"},
+		"too large":         {cannedAnswer{200, strings.Repeat("A", 70<<10)}, httpretry.ErrInvalidResponse, "more than"},
+		"not found":         {cannedAnswer{404, `{"code":404,"message":"no such thing"}`}, httpretry.ErrRejected, "no such thing"},
+		"server error once": {cannedAnswer{500, "boom"}, httpretry.ErrServer, "boom"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(c.answer)
+			defer srv.Close()
+			got, err := (&rekor.Client{BaseURL: srv.URL, Version: 1, Retry: instant}).PublicKey(context.Background())
+			if c.class == nil {
+				require.NoError(t, err)
+				require.NotNil(t, got)
+				return
+			}
+			require.ErrorIs(t, err, c.class)
+			require.ErrorContains(t, err, "Rekor at "+srv.URL+": GET /api/v1/log/publicKey")
+			require.ErrorContains(t, err, c.msg)
+		})
+	}
+}

@@ -1,7 +1,9 @@
 package rekor
 
 import (
+	"bytes"
 	"context"
+	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
@@ -12,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 
@@ -264,4 +267,69 @@ func clipString(s string) string {
 		return s[:100] + "..."
 	}
 	return s
+}
+
+// maxPublicKeySize bounds the answer of GET /api/v1/log/publicKey: one PEM public key.
+const maxPublicKeySize = 64 << 10
+
+// PublicKey fetches a Rekor v1 log's public key (GET /api/v1/log/publicKey, one PEM "PUBLIC
+// KEY" block), for building a trusted root. The key is what the service says; nothing vouches
+// for it. Rekor v2 serves no key: its operator publishes it.
+func (c *Client) PublicKey(ctx context.Context) (crypto.PublicKey, error) {
+	if c.Version != 1 {
+		return nil, fmt.Errorf("rekor: only Rekor v1 serves its public key (API version 1, not %d); a Rekor v2 log's key comes from its operator", c.Version)
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("rekor: URL %q is not an http(s) URL", c.BaseURL)
+	}
+	p := c.Retry
+	if p.MaxResponseSize == 0 {
+		p.MaxResponseSize = maxPublicKeySize
+	}
+	endpoint := strings.TrimRight(c.BaseURL, "/") + "/api/v1/log/publicKey"
+	resp, err := httpretry.Do(ctx, c.HTTP, func(ctx context.Context) (*http.Request, error) {
+		r, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
+		if err != nil {
+			return nil, err
+		}
+		r.Header.Set("Accept", "application/x-pem-file")
+		return r, nil
+	}, p)
+	if err != nil {
+		return nil, httpretry.Named(err, ServiceName)
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, httpretry.Invalid(ServiceName, resp, err)
+	}
+	key, err := parsePEMPublicKey(body)
+	if err != nil {
+		return nil, httpretry.Invalid(ServiceName, resp, err)
+	}
+	return key, nil
+}
+
+// parsePEMPublicKey parses exactly one PEM "PUBLIC KEY" block (PKIX), with nothing but
+// white space around it.
+func parsePEMPublicKey(b []byte) (crypto.PublicKey, error) {
+	block, rest := pem.Decode(b)
+	if block == nil {
+		return nil, fmt.Errorf("not a PEM public key: %q", excerpt(b))
+	}
+	if block.Type != "PUBLIC KEY" {
+		return nil, fmt.Errorf("a PEM %q block, not a PUBLIC KEY", block.Type)
+	}
+	if len(bytes.TrimSpace(rest)) != 0 {
+		return nil, errors.New("more than one PEM public key")
+	}
+	key, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("a public key that does not parse: %v", err)
+	}
+	return key, nil
+}
+
+func excerpt(b []byte) string {
+	return httpretry.Excerpt(b[:min(len(b), 64)])
 }

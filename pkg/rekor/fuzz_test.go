@@ -3,6 +3,8 @@ package rekor
 import (
 	"crypto"
 	"crypto/sha256"
+	"crypto/x509"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,5 +114,30 @@ func FuzzVerifyBody(f *testing.F) {
 			exp = envelope
 		}
 		_ = VerifyBody(e, exp)
+	})
+}
+
+// FuzzParsePEMPublicKey feeds the parser of Rekor v1's GET /api/v1/log/publicKey answers
+// PEM keys and near misses. It never panics, and what it accepts is one PKIX key.
+func FuzzParsePEMPublicKey(f *testing.F) {
+	l := sigstoretest.NewLog(f, sigstoretest.RekorV1)
+	der, err := x509.MarshalPKIXPublicKey(l.PublicKey())
+	if err != nil {
+		f.Fatal(err)
+	}
+	good := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+	f.Add(good)
+	f.Add(append(append([]byte{}, good...), good...))
+	f.Add(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	f.Add([]byte("<html></html>"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		key, err := parsePEMPublicKey(data)
+		if err == nil {
+			if _, merr := x509.MarshalPKIXPublicKey(key); merr != nil {
+				t.Errorf("accepted a key that does not marshal: %v", merr)
+			}
+		} else if key != nil {
+			t.Errorf("returned a key and an error")
+		}
 	})
 }

@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/signet-dev/signet/pkg/internal/httpretry"
+	"github.com/signet-dev/signet/pkg/trust"
 )
 
 // ServiceName names a timestamp authority in errors.
@@ -74,4 +78,80 @@ func (c *Client) Timestamp(ctx context.Context, signature []byte) ([]byte, error
 		return nil, httpretry.Invalid(ServiceName, resp, fmt.Errorf("a timestamp that does not answer the request: %w", err))
 	}
 	return der, nil
+}
+
+// Limits on the answer of GET .../certchain: a few PEM certificates.
+const (
+	maxCertChainSize     = 256 << 10
+	maxChainCertificates = 10
+)
+
+// CertChain fetches the timestamp authority's certificate chain, as sigstore's
+// timestamp-authority serves it next to its timestamp endpoint (GET <URL>/certchain, PEM
+// certificates: the timestamping certificate, then its CAs up to the root), for building a
+// trusted root. The chain must be a TSA chain as trust.CheckChain defines it; otherwise the
+// answer is unusable. It is what the service says; nothing vouches for it.
+func (c *Client) CertChain(ctx context.Context) ([]*x509.Certificate, error) {
+	u, err := url.Parse(c.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("tsa: URL %q is not an http(s) URL", c.URL)
+	}
+	p := c.Retry
+	if p.MaxResponseSize == 0 {
+		p.MaxResponseSize = maxCertChainSize
+	}
+	endpoint := strings.TrimRight(c.URL, "/") + "/certchain"
+	resp, err := httpretry.Do(ctx, c.HTTP, func(ctx context.Context) (*http.Request, error) {
+		r, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
+		if err != nil {
+			return nil, err
+		}
+		r.Header.Set("Accept", "application/pem-certificate-chain")
+		return r, nil
+	}, p)
+	if err != nil {
+		return nil, httpretry.Named(err, ServiceName)
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, httpretry.Invalid(ServiceName, resp, err)
+	}
+	chain, err := parsePEMChain(body)
+	if err == nil {
+		_, err = trust.CheckChain(chain, trust.TSAChain)
+	}
+	if err != nil {
+		return nil, httpretry.Invalid(ServiceName, resp, fmt.Errorf("an unusable certificate chain: %w", err))
+	}
+	return chain, nil
+}
+
+// parsePEMChain parses PEM certificates and nothing else (white space aside), at most
+// maxChainCertificates of them.
+func parsePEMChain(b []byte) ([]*x509.Certificate, error) {
+	var chain []*x509.Certificate
+	rest := bytes.TrimSpace(b)
+	for len(rest) > 0 {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			return nil, fmt.Errorf("not PEM certificates: %q", httpretry.Excerpt(b[:min(len(b), 64)]))
+		}
+		if block.Type != "CERTIFICATE" {
+			return nil, fmt.Errorf("a PEM %q block among the certificates", block.Type)
+		}
+		if len(chain) == maxChainCertificates {
+			return nil, fmt.Errorf("more than %d certificates", maxChainCertificates)
+		}
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("certificate %d: %v", len(chain), err)
+		}
+		chain = append(chain, c)
+		rest = bytes.TrimSpace(rest)
+	}
+	if len(chain) == 0 {
+		return nil, errors.New("no certificates")
+	}
+	return chain, nil
 }

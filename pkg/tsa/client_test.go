@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/pem"
 	"io"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -220,4 +223,74 @@ func TestClientTimestampFaults(t *testing.T) {
 		require.ErrorIs(t, err, httpretry.ErrUnreachable)
 		assert.Contains(t, err.Error(), "failed after 2 attempts: no answer within 10ms")
 	})
+}
+
+func pemOf(certs ...*x509.Certificate) string {
+	var b strings.Builder
+	for _, c := range certs {
+		b.Write(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}))
+	}
+	return b.String()
+}
+
+type cannedAnswer struct {
+	status int
+	body   string
+}
+
+func (c cannedAnswer) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	w.WriteHeader(c.status)
+	_, _ = io.WriteString(w, c.body)
+}
+
+func TestClientCertChain(t *testing.T) {
+	f := sigstoretest.NewTSA(t, sigstoretest.WithTSAIntermediate())
+	_, c := newTSAServer(t, f)
+	chain, err := c.CertChain(context.Background())
+	require.NoError(t, err)
+	require.Len(t, chain, 3)
+	for i, want := range f.Chain() {
+		assert.Equal(t, want.Raw, chain[i].Raw)
+	}
+
+	_, err = (&tsa.Client{URL: "tsa.example/api/v1/timestamp"}).CertChain(context.Background())
+	require.ErrorContains(t, err, "not an http(s) URL")
+
+	// Tampered twins of the answer.
+	other := sigstoretest.NewTSA(t, sigstoretest.WithTSAIntermediate())
+	noEKU := sigstoretest.NewTSA(t, sigstoretest.WithTSAExtKeyUsage(true, x509.ExtKeyUsageCodeSigning))
+	for name, cse := range map[string]struct {
+		answer cannedAnswer
+		class  error
+		msg    string
+	}{
+		"good":                {cannedAnswer{200, pemOf(f.Chain()...)}, nil, ""},
+		"root first":          {cannedAnswer{200, pemOf(f.Root(), f.Intermediate(), f.Leaf())}, httpretry.ErrInvalidResponse, "timeStamping"},
+		"without the root":    {cannedAnswer{200, pemOf(f.Leaf(), f.Intermediate())}, httpretry.ErrInvalidResponse, "not self-signed"},
+		"another TSA's root":  {cannedAnswer{200, pemOf(f.Leaf(), f.Intermediate(), other.Root())}, httpretry.ErrInvalidResponse, "not signed by"},
+		"no timestamping EKU": {cannedAnswer{200, pemOf(noEKU.Chain()...)}, httpretry.ErrInvalidResponse, "timeStamping"},
+		"HTML":                {cannedAnswer{200, "<html>hi</html>"}, httpretry.ErrInvalidResponse, "not PEM certificates"},
+		"empty":               {cannedAnswer{200, "\n"}, httpretry.ErrInvalidResponse, "no certificates"},
+		"a key among them":    {cannedAnswer{200, pemOf(f.Leaf()) + "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"}, httpretry.ErrInvalidResponse, `"PUBLIC KEY" block`},
+		"garbage after them":  {cannedAnswer{200, pemOf(f.Chain()...) + "trailing"}, httpretry.ErrInvalidResponse, "not PEM certificates"},
+		"eleven certificates": {cannedAnswer{200, strings.Repeat(pemOf(f.Root()), 11)}, httpretry.ErrInvalidResponse, "more than 10"},
+		"too large":           {cannedAnswer{200, strings.Repeat("A", 300<<10)}, httpretry.ErrInvalidResponse, "more than"},
+		"not a sigstore TSA":  {cannedAnswer{404, "404 page not found"}, httpretry.ErrRejected, "404"},
+		"service unavailable": {cannedAnswer{503, "later"}, httpretry.ErrServer, "later"},
+		"certificate mangled": {cannedAnswer{200, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"}, httpretry.ErrInvalidResponse, "certificate 0"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(cse.answer)
+			defer srv.Close()
+			got, err := (&tsa.Client{URL: srv.URL + timestampPath, Retry: instant}).CertChain(context.Background())
+			if cse.class == nil {
+				require.NoError(t, err)
+				require.Len(t, got, 3)
+				return
+			}
+			require.ErrorIs(t, err, cse.class)
+			require.ErrorContains(t, err, "timestamp authority at "+srv.URL+": GET /api/v1/timestamp/certchain")
+			require.ErrorContains(t, err, cse.msg)
+		})
+	}
 }

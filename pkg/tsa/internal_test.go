@@ -4,10 +4,13 @@ import (
 	"crypto"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/pem"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/signet-dev/signet/pkg/trust"
 )
 
 // Checks on encodings the fake TSA does not produce, tested on the helpers directly.
@@ -161,4 +164,37 @@ func TestCheckSignedAttributesMissing(t *testing.T) {
 	err = ts.checkSignature(freeTSA.Certificates[0])
 	require.ErrorIs(t, err, ErrInvalid)
 	assert.Contains(t, err.Error(), "does not fit the *rsa.PublicKey key")
+}
+
+// FuzzParsePEMChain feeds the parser of GET .../certchain answers real TSA chains and near
+// misses. It never panics, and what it accepts is 1 to 10 parsed certificates.
+func FuzzParsePEMChain(f *testing.F) {
+	for _, inst := range []trust.Instance{trust.PublicGood, trust.Staging} {
+		cfg, err := trust.Embedded(inst)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, a := range cfg.TrustedRoot.TimestampAuthorities {
+			var b []byte
+			for _, c := range a.Chain {
+				b = append(b, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+			}
+			f.Add(b)
+			f.Add(b[:len(b)/2])
+		}
+	}
+	f.Add([]byte("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		chain, err := parsePEMChain(data)
+		if err != nil {
+			if chain != nil {
+				t.Errorf("returned a chain and an error")
+			}
+			return
+		}
+		if len(chain) == 0 || len(chain) > maxChainCertificates {
+			t.Errorf("accepted a chain of %d certificates", len(chain))
+		}
+		_, _ = trust.CheckChain(chain, trust.TSAChain)
+	})
 }
