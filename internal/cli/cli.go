@@ -1,4 +1,4 @@
-// Package cli is signet's command-line interface: the cobra command tree (sign, verify),
+// Package cli is signet's command-line interface: the cobra command tree (sign, verify, trust),
 // flag parsing into one options struct per command, reading key files and passphrases,
 // atomic output files, text and JSON output, and the mapping from errors to exit codes,
 // which happens only in Main.
@@ -132,7 +132,28 @@ func exitCode(err error) int {
 	return ExitFailed
 }
 
+// hinted attaches a hint for people to an error, without changing what the error is (its
+// exit code).
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h hinted) Error() string { return h.err.Error() }
+func (h hinted) Unwrap() error { return h.err }
+
+func withHint(err error, hint string) error {
+	if err == nil {
+		return nil
+	}
+	return hinted{err, hint}
+}
+
 func hint(err error) string {
+	var h hinted
+	if errors.As(err, &h) {
+		return h.hint
+	}
 	var u usageError
 	if errors.As(err, &u) {
 		return "run 'signet help' or 'signet <command> --help' for usage"
@@ -194,7 +215,7 @@ func newRootCmd(env *Env) *cobra.Command {
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.SetVersionTemplate("signet {{.Version}}\n")
-	root.AddCommand(newSignCmd(env), newVerifyCmd(env))
+	root.AddCommand(newSignCmd(env), newVerifyCmd(env), newTrustCmd(env))
 	root.SetHelpCommand(&cobra.Command{Use: "help [command]", Short: "Help about any command",
 		RunE: func(c *cobra.Command, args []string) error {
 			cmd, _, err := c.Root().Find(args)

@@ -405,10 +405,13 @@ func (o *signOptions) signOne(ctx context.Context, sc *sign.Config, id *sign.Ide
 
 // checkWritableDir makes sure a bundle can be written into dir before anything is signed:
 // a certificate and a log entry are spent for every file signed, and a log entry is forever.
-func checkWritableDir(dir string) error {
+func checkWritableDir(dir string) error { return checkDirWritable(dir, "bundles") }
+
+// checkDirWritable checks that files can be created in dir; what names them in the error.
+func checkDirWritable(dir, what string) error {
 	f, err := os.CreateTemp(dir, ".signet-check-*")
 	if err != nil {
-		return fmt.Errorf("%w: cannot write bundles into %s: %v", errOutput, dir, errors.Unwrap(err))
+		return fmt.Errorf("%w: cannot write %s into %s: %v", errOutput, what, dir, errors.Unwrap(err))
 	}
 	name := f.Name()
 	f.Close()

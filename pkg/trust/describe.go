@@ -85,7 +85,7 @@ type LogDescription struct {
 	// LogID and CheckpointKeyID are base64, as in the trusted root.
 	LogID           string `json:"logId"`
 	CheckpointKeyID string `json:"checkpointKeyId,omitempty"`
-	// KeyHint is the hex key hint of the log's checkpoint signatures.
+	// KeyHint is the hex key hint of the log's checkpoint signatures (transparency logs only).
 	KeyHint    string `json:"keyHint,omitempty"`
 	KeyDetails string `json:"keyDetails"`
 	// KeySHA256 is the hex SHA-256 of the public key as the root holds it.
@@ -181,10 +181,10 @@ func describeRoot(tr *pbtrust.TrustedRoot, now time.Time) *TrustedRootDescriptio
 		d.CertificateAuthorities = append(d.CertificateAuthorities, describeAuthority(ca, now))
 	}
 	for _, l := range tr.GetTlogs() {
-		d.Tlogs = append(d.Tlogs, describeLog(l, now))
+		d.Tlogs = append(d.Tlogs, describeLog(l, true, now))
 	}
 	for _, l := range tr.GetCtlogs() {
-		d.CTLogs = append(d.CTLogs, describeLog(l, now))
+		d.CTLogs = append(d.CTLogs, describeLog(l, false, now))
 	}
 	for _, ca := range tr.GetTimestampAuthorities() {
 		d.TimestampAuthorities = append(d.TimestampAuthorities, describeAuthority(ca, now))
@@ -215,7 +215,9 @@ func describeValidity(r *pbcommon.TimeRange, now time.Time) Validity {
 	return v
 }
 
-func describeLog(l *pbtrust.TransparencyLogInstance, now time.Time) LogDescription {
+// describeLog describes a log; checkpoints says that it signs checkpoints (a Rekor log, not a
+// CT log), so that its key hint means something.
+func describeLog(l *pbtrust.TransparencyLogInstance, checkpoints bool, now time.Time) LogDescription {
 	d := LogDescription{
 		BaseURL:    l.GetBaseUrl(),
 		LogID:      base64.StdEncoding.EncodeToString(l.GetLogId().GetKeyId()),
@@ -236,7 +238,9 @@ func describeLog(l *pbtrust.TransparencyLogInstance, now time.Time) LogDescripti
 		return d
 	}
 	d.Usable = true
-	d.KeyHint = hex.EncodeToString(log.KeyHint())
+	if checkpoints {
+		d.KeyHint = hex.EncodeToString(log.KeyHint())
+	}
 	return d
 }
 
