@@ -92,13 +92,24 @@ ensure_material() {
 	fi
 }
 
-# The project's own helpers are built from this checkout at every start (the
-# Go build cache makes that a second or two).
+# The project's own helpers, and signet itself (whose `trust create` writes the
+# trust material), are built from this checkout at every start (the Go build
+# cache makes that a second or two).
 build_helpers() {
 	local t
 	t=$(now_ms)
-	(cd "$REPO" && GOTOOLCHAIN=local go build -o "$BIN/" ./scripts/stack/oidc-issuer ./scripts/stack/fileserver ./scripts/stack/mktrust)
+	(cd "$REPO" && GOTOOLCHAIN=local go build -o "$BIN/" ./scripts/stack/oidc-issuer ./scripts/stack/fileserver ./cmd/signet)
 	stack_log "helpers built in $(($(now_ms) - t)) ms"
+}
+
+# trust_create ARGS...: signet trust create with the stack's parts, fetched from
+# the running services; its messages go to trust-create.log, and to stderr on
+# failure.
+trust_create() {
+	if ! "$BIN/signet" trust create "${TRUST_ARGS[@]}" "$@" >>"$RUN/trust-create.log" 2>&1; then
+		cat "$RUN/trust-create.log" >&2
+		stack_die "signet trust create $* failed"
+	fi
 }
 
 write_fulcio_config() {
@@ -270,13 +281,31 @@ wait_http fulcio "$FULCIO_URL/api/v2/configuration"
 stack_log "services up in $(($(now_ms) - TS)) ms"
 
 # --------------------------------------------------------- trust material
-MKTRUST_ARGS=(--out-dir="$RUN" --operator="$OPERATOR"
-	--fulcio-url="$FULCIO_URL" --oidc-url="$OIDC_URL" --tsa-url="$TSA_URL"
-	--rekor-v2-url="$REKOR2_URL" --rekor-v2-key="$KEYS/rekor2-ed25519.pub.pem" --rekor-v2-origin="$REKOR2_ORIGIN")
+# What an operator of a private deployment does: signet trust create asks each
+# service for its material (Fulcio's chain, Rekor v1's key, the TSA's chain, which
+# changes at every start) and takes the keys that Rekor v2 and the CT log do not
+# serve from their files. One validity start for every file, so that the trusted
+# root is the same in each.
+t=$(now_ms)
+TRUST_ARGS=(--from-services --operator "$OPERATOR" --valid-from "$(date -u -d '1 minute ago' +%FT%TZ)"
+	--fulcio-url "$FULCIO_URL" --oidc-url "$OIDC_URL" --tsa-url "$TSA_URL"
+	--rekor-v2-url "$REKOR2_URL" --rekor-v2-key "$KEYS/rekor2-ed25519.pub.pem" --rekor-v2-origin "$REKOR2_ORIGIN")
 if [ "$MODE" = full ]; then
-	MKTRUST_ARGS+=(--rekor-v1-url="$REKOR1_URL" --ctlog-url="$CTLOG_URL" --ctlog-key="$KEYS/ctlog-key.pub.pem")
+	TRUST_ARGS+=(--rekor-url "$REKOR1_URL" --ctlog-url "$CTLOG_URL" --ctlog-key "$KEYS/ctlog-key.pub.pem")
 fi
-"$BIN/mktrust" "${MKTRUST_ARGS[@]}"
+trust_create --out "$RUN/trust_config.json"
+trust_create --out "$RUN/trusted_root.json" --format trusted-root
+trust_create --out "$RUN/signing_config.json" --format signing-config
+if [ "$MODE" = full ]; then
+	# A client that speaks Rekor v2 uses only the highest API version a signing
+	# config lists, so the combined files never exercise Rekor v1: these list one
+	# log each (their trusted root lists both).
+	for v in v1 v2; do
+		trust_create --out "$RUN/trust_config.rekor-$v.json" --signing-rekor "$v"
+		trust_create --out "$RUN/signing_config.rekor-$v.json" --format signing-config --signing-rekor "$v"
+	done
+fi
+stack_log "trust material written in $(($(now_ms) - t)) ms (signet trust create; messages in $RUN/trust-create.log)"
 
 cat >"$RUN/env.sh" <<EOF
 # Written by scripts/stack/up.sh $MODE at $(date -u +%FT%TZ). Source it.
@@ -289,6 +318,7 @@ export SIGNET_STACK_FULCIO_URL=$FULCIO_URL
 export SIGNET_STACK_REKOR_V2_URL=$REKOR2_URL
 export SIGNET_STACK_REKOR_V2_READ_URL=$REKOR2_READ_URL
 export SIGNET_STACK_REKOR_V2_ORIGIN=$REKOR2_ORIGIN
+export SIGNET_STACK_REKOR_V2_PUBLIC_KEY=$KEYS/rekor2-ed25519.pub.pem
 export SIGNET_STACK_TSA_URL=$TSA_URL/api/v1/timestamp
 export SIGNET_STACK_FULCIO_ROOT=$CA_DIR/root.pem
 export SIGNET_STACK_TRUST_CONFIG=$RUN/trust_config.json
