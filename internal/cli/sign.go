@@ -200,6 +200,9 @@ func runSign(ctx context.Context, env *Env, o *signOptions) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errConfig, err)
 	}
+	if o.keyPath == "" && services.CA.URL == "" {
+		return fmt.Errorf("%w: the signing config lists no certificate authority: keyless signing needs one; sign with --key instead", errConfig)
+	}
 	sc := &sign.Config{TrustedRoot: cfg.TrustedRoot, Services: services, HTTP: env.HTTP, Timeout: o.timeout, Now: env.Now}
 
 	id, err := o.identity(ctx, env, sc)

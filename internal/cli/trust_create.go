@@ -547,7 +547,7 @@ func loadChain(flag, path string, kind trust.ChainKind) ([]*x509.Certificate, er
 func (o *trustCreateOptions) checkSense(ctx context.Context, p *createPlan, parts *trust.Parts, fc *fulcio.Client, warn, note func(string, ...any)) {
 	wantsSC := o.format != formatTrustedRoot
 	if wantsSC && len(parts.CAServices) == 0 {
-		warn("the signing config lists no certificate authority: signet sign needs one (--fulcio-url), even with --key")
+		note("the signing config lists no certificate authority: keyless signing needs one (--fulcio-url); signing with a key (--key) does not")
 	}
 	if wantsSC && len(parts.TSAServices) == 0 && slices.ContainsFunc(parts.TlogServices, func(s trust.ServicePart) bool { return s.MajorAPIVersion == 2 }) {
 		warn("a Rekor v2 entry has no integrated time, so signing with Rekor v2 needs a timestamp authority (--tsa-url)")

@@ -155,6 +155,9 @@ func (c *Config) Keyless(ctx context.Context, token string, key crypto.Signer) (
 	if err != nil {
 		return nil, fail(StepIdentity, err)
 	}
+	if c.Services.CA.URL == "" {
+		return nil, fail(StepCertificate, errors.New("the signing config lists no certificate authority: keyless signing needs one (sign with your own key instead)"))
+	}
 	client := &fulcio.Client{BaseURL: c.Services.CA.URL, HTTP: c.HTTP, Retry: c.retry()}
 	chain, err := client.RequestCertificate(ctx, token, key)
 	if errors.Is(err, httpretry.ErrRejected) {

@@ -312,3 +312,15 @@ func TestSignSeveralLogs(t *testing.T) {
 	_, err = verify.Verify(cfg.TrustedRoot, b, verify.ArtifactReader(bytes.NewReader(artifact)), p)
 	require.ErrorContains(t, err, "1 distinct transparency log operators verified, 2 required")
 }
+
+// A signing config without a CA (an enterprise CA's users sign with their own keys) cannot
+// sign keylessly: refused before any request.
+func TestKeylessWithoutCA(t *testing.T) {
+	f := newFake(t)
+	cfg := f.config(t, 1, false)
+	cfg.Services.CA = trust.Service{}
+	_, err := cfg.Keyless(context.Background(), token(), mustKey(t, sign.ECDSAP256))
+	requireStep(t, err, sign.StepCertificate)
+	require.ErrorContains(t, err, "the signing config lists no certificate authority")
+	require.Zero(t, f.fulcio.Requests())
+}

@@ -25,8 +25,9 @@ var (
 	supportedTSA  = []uint32{1}
 )
 
-// Services is what signing uses: one CA, the OIDC issuer (nil when the config lists none),
-// and the logs and timestamp authorities to write to.
+// Services is what signing uses: one CA (zero when the config lists none, as for an
+// enterprise CA whose users sign with their own keys), the OIDC issuer (nil when the config
+// lists none), and the logs and timestamp authorities to write to.
 type Services struct {
 	CA    Service
 	OIDC  *Service
@@ -40,11 +41,15 @@ type Services struct {
 // operator, then the selector (ALL: every one; ANY: one; EXACT: count), failing if too few.
 func (sc *SigningConfig) Select(now time.Time) (*Services, error) {
 	pb := sc.pb
-	ca, err := pickOne("certificate authority", pb.GetCaUrls(), supportedCA, now)
-	if err != nil {
-		return nil, err
+	out := &Services{}
+	if len(pb.GetCaUrls()) > 0 {
+		ca, err := pickOne("certificate authority", pb.GetCaUrls(), supportedCA, now)
+		if err != nil {
+			return nil, err
+		}
+		out.CA = *ca
 	}
-	out := &Services{CA: *ca}
+	var err error
 	if len(pb.GetOidcUrls()) > 0 {
 		if out.OIDC, err = pickOne("OIDC issuer", pb.GetOidcUrls(), supportedOIDC, now); err != nil {
 			return nil, err

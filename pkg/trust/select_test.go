@@ -124,3 +124,14 @@ func TestSelectNoCA(t *testing.T) {
 	_, err = sc.Select(selectNow)
 	require.ErrorContains(t, err, "no certificate authority valid now")
 }
+
+// The twin: a config that lists no CA at all selects none, for signers with their own key.
+func TestSelectWithoutCA(t *testing.T) {
+	sc, err := trust.NewSigningConfig(&pbtrust.SigningConfig{MediaType: trust.SigningConfigMediaType02,
+		TsaUrls: []*pbtrust.Service{svc("https://tsa", 1, "a", selectNow.AddDate(0, 0, -1))}})
+	require.NoError(t, err)
+	got, err := sc.Select(selectNow)
+	require.NoError(t, err)
+	require.Empty(t, got.CA.URL)
+	require.Equal(t, []string{"https://tsa"}, urls(got.TSAs))
+}
