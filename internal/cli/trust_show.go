@@ -50,8 +50,12 @@ whether signet can use it, or why not), the services and selectors of the signin
 there is one (and which ones signet signs with now), and where the material came from and how old
 it is.
 
+An entry signet cannot use (no chain or key, an algorithm it does not implement) is skipped
+when verifying: it vouches for nothing. A malformed entry makes signet refuse the whole trusted
+root; show then describes every entry and exits with 3.
+
 Without --trust-config, --trusted-root or --staging it shows the public-good trust material
-embedded in signet. It exits with 3 when signet cannot use the material at all.`,
+embedded in signet.`,
 		Example: `  signet trust show
   signet trust show --trust-config corp.json
   signet trust show --staging -o json`,
@@ -159,7 +163,7 @@ func runTrustShow(env *Env, o *trustShowOptions) error {
 	}
 	// What signet cannot use at all is an error (exit 3), after the description.
 	if _, err := trust.NewTrustedRoot(lt.root); err != nil {
-		return withHint(fmt.Errorf("signet cannot use this trusted root: %w", err), "the entries marked UNUSABLE above say why; fix or remove them")
+		return withHint(fmt.Errorf("signet cannot use this trusted root: %w", err), "the entry named is malformed (marked UNUSABLE above); fix or remove it")
 	}
 	if lt.sc != nil {
 		if _, err := trust.NewSigningConfig(lt.sc); err != nil {
@@ -196,7 +200,9 @@ func writeDescription(w io.Writer, d *trust.Description) {
 
 	tr := d.TrustedRoot
 	p("")
-	if tr.Usable {
+	if n := unusableEntries(tr); tr.Usable && n > 0 {
+		p("Trusted root (%s): signet can use it, except %s marked UNUSABLE, which vouch for nothing", tr.MediaType, plural(n, "entry", "entries"))
+	} else if tr.Usable {
 		p("Trusted root (%s): signet can use it", tr.MediaType)
 	} else {
 		p("Trusted root (%s): UNUSABLE: %s", tr.MediaType, tr.Error)
@@ -229,6 +235,21 @@ func writeDescription(w io.Writer, d *trust.Description) {
 	default:
 		p("  (* marks the services signet signs with now)")
 	}
+}
+
+func unusableEntries(tr *trust.TrustedRootDescription) int {
+	n := 0
+	for _, a := range append(append([]trust.AuthorityDescription{}, tr.CertificateAuthorities...), tr.TimestampAuthorities...) {
+		if !a.Usable {
+			n++
+		}
+	}
+	for _, l := range append(append([]trust.LogDescription{}, tr.Tlogs...), tr.CTLogs...) {
+		if !l.Usable {
+			n++
+		}
+	}
+	return n
 }
 
 func writeAuthorities(p func(string, ...any), title string, list []trust.AuthorityDescription) {

@@ -254,9 +254,11 @@ func (p *Parts) TrustedRoot() (*pbtrust.TrustedRoot, error) {
 		}
 		tr.TimestampAuthorities = append(tr.TimestampAuthorities, tsa)
 	}
-	// What is written must be what signet reads.
-	if _, err := NewTrustedRoot(tr); err != nil {
+	// What is written must be what signet reads, every entry of it.
+	if parsed, err := NewTrustedRoot(tr); err != nil {
 		return nil, fmt.Errorf("the trusted root built does not load: %w", err)
+	} else if len(parsed.Unusable) > 0 {
+		return nil, malformed("the trusted root built has an entry signet cannot use: %s", parsed.Unusable[0])
 	}
 	return tr, nil
 }

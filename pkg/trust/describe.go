@@ -5,6 +5,8 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
+	"strings"
 	"time"
 
 	pbcommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
@@ -54,7 +56,8 @@ type Description struct {
 // TrustedRootDescription describes a trusted root.
 type TrustedRootDescription struct {
 	MediaType string `json:"mediaType"`
-	// Usable says that signet loads the root; otherwise Error says why it refuses it.
+	// Usable says that signet loads the root (skipping the entries that are not Usable and
+	// vouch for nothing); otherwise Error says why it refuses the root as a whole.
 	Usable                 bool                   `json:"usable"`
 	Error                  string                 `json:"error,omitempty"`
 	CertificateAuthorities []AuthorityDescription `json:"certificateAuthorities"`
@@ -92,7 +95,8 @@ type LogDescription struct {
 	KeySHA256 string   `json:"keySha256,omitempty"`
 	Operator  string   `json:"operator,omitempty"`
 	ValidFor  Validity `json:"validFor"`
-	// Usable says that signet can verify with the entry; otherwise UnusableReason says why not.
+	// Usable says that signet can verify with the entry; otherwise UnusableReason says why not:
+	// what makes it unusable (it is skipped), or what makes it malformed (the root is refused).
 	Usable         bool   `json:"usable"`
 	UnusableReason string `json:"unusableReason,omitempty"`
 }
@@ -169,9 +173,9 @@ func describeRoot(tr *pbtrust.TrustedRoot, now time.Time) *TrustedRootDescriptio
 		CTLogs:                 []LogDescription{},
 		TimestampAuthorities:   []AuthorityDescription{},
 	}
-	// The root as a whole, as verification loads it.
-	// (A seam: NewTrustedRoot refuses a root with any entry it cannot use. When it learns to
-	// skip such entries, Usable stays true and the entries below say which were skipped.)
+	// The root as a whole, as verification loads it: a malformed entry fails it; an entry
+	// that cannot vouch for anything (TrustedRoot.Unusable) is skipped, and below it is one
+	// of the entries whose Usable is false.
 	if _, err := NewTrustedRoot(tr); err != nil {
 		d.Error = err.Error()
 	} else {
@@ -234,7 +238,7 @@ func describeLog(l *pbtrust.TransparencyLogInstance, checkpoints bool, now time.
 	}
 	log, err := parseLog(l)
 	if err != nil {
-		d.UnusableReason = err.Error()
+		d.UnusableReason = entryReason(err)
 		return d
 	}
 	d.Usable = true
@@ -277,11 +281,20 @@ func describeAuthority(ca *pbtrust.CertificateAuthority, now time.Time) Authorit
 		}
 	}
 	if _, err := parseAuthority(ca); err != nil {
-		d.UnusableReason = err.Error()
+		d.UnusableReason = entryReason(err)
 		return d
 	}
 	d.Usable = true
 	return d
+}
+
+// entryReason says why an entry cannot be used: what makes it unusable (it is skipped), or
+// what makes it malformed (the whole root is refused).
+func entryReason(err error) string {
+	if errors.Is(err, errUnusable) {
+		return strings.TrimPrefix(err.Error(), errUnusable.Error()+": ")
+	}
+	return err.Error()
 }
 
 func describeSigningConfig(sc *pbtrust.SigningConfig, now time.Time) *SigningConfigDescription {

@@ -64,12 +64,11 @@ func TestDescribePublicGood(t *testing.T) {
 	require.Equal(t, []string{"https://timestamp.sigstore.dev/api/v1/timestamp"}, selected(sc.TSAs))
 }
 
-// An entry signet cannot use is shown as such, with the reason, next to the ones it can.
-// Today the verifier refuses such a root as a whole, and the description says so too.
+// An entry signet cannot use is shown as such, with the reason, next to the ones it can; the
+// root still loads. Its tampered twin has a malformed entry, and the root as a whole is refused.
 func TestDescribeUnusableEntry(t *testing.T) {
 	data := edit(t, readFile(t, publicGoodRoot), func(d map[string]any) {
 		obj(d, "tlogs", 1, "publicKey")["keyDetails"] = "ML_DSA_65"
-		delete(obj(d, "ctlogs", 0, "publicKey", "validFor"), "start")
 		obj(d, "certificateAuthorities", 0, "certChain")["certificates"] = []any{}
 	})
 	pb, err := trust.DecodeTrustedRoot(data)
@@ -79,22 +78,32 @@ func TestDescribeUnusableEntry(t *testing.T) {
 	require.Equal(t, int64(5400), *d.AgeSeconds)
 
 	tr := d.TrustedRoot
-	require.False(t, tr.Usable)
-	require.Contains(t, tr.Error, "unsupported public key details")
-
+	require.True(t, tr.Usable, tr.Error)
 	require.True(t, tr.Tlogs[0].Usable)
 	require.False(t, tr.Tlogs[1].Usable)
-	require.Contains(t, tr.Tlogs[1].UnusableReason, "unsupported public key details ML_DSA_65")
+	require.Equal(t, "unsupported public key algorithm: key details ML_DSA_65", tr.Tlogs[1].UnusableReason)
 	require.Empty(t, tr.Tlogs[1].KeyHint)
+	require.False(t, tr.CertificateAuthorities[0].Usable)
+	require.Equal(t, "no certificate chain", tr.CertificateAuthorities[0].UnusableReason)
+	require.True(t, tr.CertificateAuthorities[1].Usable)
 
+	// What Describe calls unusable is what the parsed root skips.
+	parsed, err := trust.NewTrustedRoot(pb)
+	require.NoError(t, err)
+	require.Len(t, parsed.Unusable, 2)
+
+	// The twin: a CT log without a validity start is malformed, and the root is refused.
+	malformed := edit(t, data, func(d map[string]any) { delete(obj(d, "ctlogs", 0, "publicKey", "validFor"), "start") })
+	pb, err = trust.DecodeTrustedRoot(malformed)
+	require.NoError(t, err)
+	tr = trust.Describe(pb, nil, trust.Source{}, describeNow).TrustedRoot
+	require.False(t, tr.Usable)
+	require.Contains(t, tr.Error, "ctlogs[0] (https://ctfe.sigstore.dev/test): malformed trust material: validity window has no start")
 	require.False(t, tr.CTLogs[0].Usable)
 	require.Contains(t, tr.CTLogs[0].UnusableReason, "no start")
 	require.Equal(t, trust.StatusInvalid, tr.CTLogs[0].ValidFor.Status)
 	require.True(t, tr.CTLogs[1].Usable)
-
-	require.False(t, tr.CertificateAuthorities[0].Usable)
-	require.Contains(t, tr.CertificateAuthorities[0].UnusableReason, "chain is empty")
-	require.True(t, tr.CertificateAuthorities[1].Usable)
+	require.False(t, tr.Tlogs[1].Usable, "still described")
 }
 
 func TestDescribeSigningConfigStates(t *testing.T) {
