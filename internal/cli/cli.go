@@ -126,7 +126,7 @@ func exitCode(err error) int {
 	case errors.As(err, &svc), errors.Is(err, oidc.ErrNetwork):
 		return ExitService
 	case errors.Is(err, bundle.ErrMalformed), errors.Is(err, trust.ErrMalformed), errors.Is(err, errInput),
-		errors.Is(err, errBadPassphrase), errors.Is(err, errConfig), errors.Is(err, errOutput), errors.As(err, &pathErr):
+		errors.Is(err, errBadPassphrase), errors.Is(err, errConfig), errors.Is(err, errTrust), errors.Is(err, errOutput), errors.As(err, &pathErr):
 		return ExitMalformed
 	}
 	return ExitFailed

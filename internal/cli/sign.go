@@ -21,13 +21,11 @@ import (
 	"github.com/signet-dev/signet/pkg/dsse"
 	"github.com/signet-dev/signet/pkg/fulcio"
 	"github.com/signet-dev/signet/pkg/sign"
-	"github.com/signet-dev/signet/pkg/trust"
 )
 
 type signOptions struct {
-	files         []string
-	trust         trustFlags
-	signingConfig string
+	files []string
+	trust trustFlags
 
 	identityToken   string
 	disableAmbient  bool
@@ -81,8 +79,7 @@ with --signing-config, or --staging says otherwise.`,
 	}
 	fs := cmd.Flags()
 	fs.SetNormalizeFunc(normalizeFlag)
-	o.trust.register(fs)
-	fs.StringVar(&o.signingConfig, "signing-config", "", "SigningConfig `file` (v0.2) naming the services to sign with; goes with --trusted-root")
+	o.trust.register(fs, true)
 	fs.StringVar(&o.identityToken, "identity-token", "", "OIDC identity `token`, or a file holding one (never printed)")
 	fs.BoolVar(&o.disableAmbient, "oidc-disable-ambient-providers", false, "do not look for identity tokens from CI systems")
 	fs.StringVar(&o.oidcFlow, "oidc-flow", "", "interactive sign-in: browser or device (default: browser on a terminal, else device), or none to never prompt")
@@ -98,44 +95,6 @@ with --signing-config, or --staging says otherwise.`,
 	fs.DurationVar(&o.timeout, "timeout", 2*time.Minute, "time limit for each call to a Sigstore service, retries included")
 	fs.IntVar(&o.parallel, "parallel", 32, "files signed at once (signing waits mostly on the services)")
 	return cmd
-}
-
-// signTrust loads the trusted root and signing config the flags select.
-func (o *signOptions) signTrust() (*trust.Config, error) {
-	if err := o.trust.validate(); err != nil {
-		return nil, err
-	}
-	switch {
-	case o.trust.trustConfig != "":
-		if o.signingConfig != "" {
-			return nil, usagef("--signing-config goes with --trusted-root; a --trust-config holds its own")
-		}
-		data, err := trust.ReadFile(o.trust.trustConfig)
-		if err != nil {
-			return nil, err
-		}
-		return trust.ParseClientTrustConfig(data)
-	case o.trust.trustedRoot != "" || o.signingConfig != "":
-		if o.trust.trustedRoot == "" || o.signingConfig == "" {
-			return nil, usagef("--trusted-root and --signing-config go together (or use --trust-config)")
-		}
-		tr, err := o.trust.trustedRootFor()
-		if err != nil {
-			return nil, err
-		}
-		data, err := trust.ReadFile(o.signingConfig)
-		if err != nil {
-			return nil, err
-		}
-		sc, err := trust.ParseSigningConfig(data)
-		if err != nil {
-			return nil, err
-		}
-		return &trust.Config{TrustedRoot: tr, SigningConfig: sc}, nil
-	case o.trust.staging:
-		return trust.Embedded(trust.Staging)
-	}
-	return trust.Embedded(trust.PublicGood)
 }
 
 func (o *signOptions) outputs() ([]string, error) {
@@ -192,10 +151,11 @@ func runSign(ctx context.Context, env *Env, o *signOptions) error {
 			return fmt.Errorf("%w: %s is a directory", errInput, f)
 		}
 	}
-	cfg, err := o.signTrust()
+	rt, err := o.trust.resolve(ctx, env, true)
 	if err != nil {
 		return err
 	}
+	cfg := rt.cfg
 	services, err := cfg.SigningConfig.Select(env.Now())
 	if err != nil {
 		return fmt.Errorf("%w: %v", errConfig, err)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,16 +22,21 @@ func newTrustCmd(env *Env) *cobra.Command {
 authorities, transparency logs, CT logs, timestamp authorities) and which services it signs with
 (a signing config). A trust config (ClientTrustConfig) holds both, in one file.
 
-'signet trust show' describes trust material; 'signet trust create' builds it for a private
-Sigstore or an enterprise CA.`,
+The trust material of an instance comes from its TUF repository: public-good and staging are
+built in, a private one is registered with 'signet trust init', and 'signet trust update'
+refreshes it. 'signet trust show' describes trust material; 'signet trust create' builds it for
+a private Sigstore or an enterprise CA.
+
+Every command takes its trust material in one precedence order:
+  --trust-config > --trusted-root / --signing-config > --instance / --staging > public-good`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usagef("unknown command %q for signet trust (show, create)", args[0])
+				return usagef("unknown command %q for signet trust (init, update, show, create)", args[0])
 			}
 			return cmd.Help()
 		},
 	}
-	cmd.AddCommand(newTrustShowCmd(env), newTrustCreateCmd(env))
+	cmd.AddCommand(newTrustInitCmd(env), newTrustUpdateCmd(env), newTrustShowCmd(env), newTrustCreateCmd(env))
 	return cmd
 }
 
@@ -42,7 +48,7 @@ type trustShowOptions struct {
 func newTrustShowCmd(env *Env) *cobra.Command {
 	o := &trustShowOptions{}
 	cmd := &cobra.Command{
-		Use:   "show [--trust-config FILE | --trusted-root FILE | --staging] [-o json]",
+		Use:   "show [--instance URL | --staging | --trust-config FILE | --trusted-root FILE] [-o json]",
 		Short: "Describe trust material: every authority and log, the signing services, and where it came from",
 		Long: `Show describes trust material entry by entry: every certificate authority, transparency
 log, CT log and timestamp authority of the trusted root (key id, validity window, operator, and
@@ -54,18 +60,19 @@ An entry signet cannot use (no chain or key, an algorithm it does not implement)
 when verifying: it vouches for nothing. A malformed entry makes signet refuse the whole trusted
 root; show then describes every entry and exits with 3.
 
-Without --trust-config, --trusted-root or --staging it shows the public-good trust material
-embedded in signet.`,
+Without --trust-config or --trusted-root it shows the material of an instance (--instance URL,
+--staging, else public-good) from its TUF repository, refreshed when the cache has expired; with
+--offline the cached or built-in material, and how old it is.`,
 		Example: `  signet trust show
   signet trust show --trust-config corp.json
   signet trust show --staging -o json`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runTrustShow(env, o)
+			return runTrustShow(cmd.Context(), env, o)
 		},
 	}
 	fs := cmd.Flags()
-	o.trust.register(fs)
+	o.trust.register(fs, false)
 	fs.Lookup("trusted-root").Usage = "TrustedRoot `file` (v0.1 or v0.2) to describe"
 	fs.StringVarP(&o.output, "output", "o", "text", "output format: text or json (a versioned document)")
 	return cmd
@@ -80,9 +87,10 @@ type loadedTrust struct {
 }
 
 // loadForShow reads the trust material the flags select without validating its entries, so
-// that show can describe what signet cannot use too. (Where TUF comes in, an --instance case
-// fills src with the repository, the time of the last verified refresh, and the expiry.)
-func (f *trustFlags) loadForShow() (*loadedTrust, error) {
+// that show can describe what signet cannot use too. An instance's material comes from its TUF
+// repository (or, offline, its cache or signet's built-in copy), with its age and expiry.
+func (f *trustFlags) loadForShow(ctx context.Context, env *Env) (*loadedTrust, error) {
+	f.noteIgnored(env, false)
 	switch {
 	case f.trustConfig != "":
 		data, src, err := readTrustFile(f.trustConfig)
@@ -114,16 +122,15 @@ func (f *trustFlags) loadForShow() (*loadedTrust, error) {
 		src.Document = tr.GetMediaType()
 		return &loadedTrust{root: tr, src: src}, nil
 	}
-	inst := trust.PublicGood
-	if f.staging {
-		inst = trust.Staging
-	}
-	cfg, err := trust.Embedded(inst)
+	m, err := f.fetchInstance(ctx, env, false)
 	if err != nil {
 		return nil, err
 	}
-	return &loadedTrust{root: cfg.TrustedRoot.Proto(), sc: cfg.SigningConfig.Proto(),
-		src: trust.Source{Kind: trust.SourceEmbedded, Location: string(inst), Document: trust.ClientTrustConfigMediaType}}, nil
+	lt := &loadedTrust{root: m.Config.TrustedRoot.Proto(), src: materialSource(m)}
+	if m.Config.SigningConfig != nil {
+		lt.sc = m.Config.SigningConfig.Proto()
+	}
+	return lt, nil
 }
 
 // readTrustFile reads a trust file and describes it as a source: its path and when it was
@@ -140,15 +147,18 @@ func readTrustFile(path string) ([]byte, trust.Source, error) {
 	return data, src, nil
 }
 
-func runTrustShow(env *Env, o *trustShowOptions) error {
+func runTrustShow(ctx context.Context, env *Env, o *trustShowOptions) error {
 	if o.output != "text" && o.output != "json" {
 		return usagef("--output must be text or json, not %q", o.output)
 	}
 	if err := o.trust.validate(); err != nil {
 		return err
 	}
-	lt, err := o.trust.loadForShow()
+	lt, err := o.trust.loadForShow(ctx, env)
 	if err != nil {
+		if hint(err) != "" {
+			return err
+		}
 		return withHint(err, "check the file given to --trust-config or --trusted-root: it must be a Sigstore trust config or trusted root in JSON")
 	}
 	d := trust.Describe(lt.root, lt.sc, lt.src, env.Now().UTC().Truncate(time.Second))
@@ -181,6 +191,8 @@ func writeDescription(w io.Writer, d *trust.Description) {
 	switch src.Kind {
 	case trust.SourceEmbedded:
 		p("Source: the %s trust material embedded in signet %s", src.Location, Version)
+	case trust.SourceTUF:
+		p("Source: TUF repository %s (verified)", src.Location)
 	default:
 		p("Source: %s %s", src.Kind, src.Location)
 	}

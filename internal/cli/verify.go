@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"crypto"
 	"encoding/hex"
 	"encoding/json"
@@ -70,7 +71,7 @@ must then be named with --bundle). The bundle defaults to FILE.sigstore.json.`,
 		Args: exactArgs(1, "one artifact (FILE or sha256:HEX)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.artifact = args[0]
-			return runVerify(env, opts)
+			return runVerify(cmd.Context(), env, opts)
 		},
 	}
 	fs := cmd.Flags()
@@ -87,7 +88,7 @@ must then be named with --bundle). The bundle defaults to FILE.sigstore.json.`,
 		fs.StringVar(v, gw.flag, "", "require the certificate's "+gw.extension+" extension to be this value (cosign compatibility)")
 	}
 	fs.StringVar(&opts.keyPath, "key", "", "PEM public key `file` the bundle must be signed with (instead of an identity)")
-	opts.trust.register(fs)
+	opts.trust.register(fs, false)
 	fs.IntVar(&opts.tlogThreshold, "tlog-threshold", 1, "distinct transparency log operators whose entries must verify")
 	fs.IntVar(&opts.ctlogThreshold, "ctlog-threshold", 1, "distinct CT log operators whose SCTs must verify")
 	fs.IntVar(&opts.tsaThreshold, "tsa-threshold", 0, "distinct timestamp authority operators whose timestamps must verify (a certificate bundle without a signed log time always needs one)")
@@ -197,7 +198,7 @@ func matchers(exact, patterns []string) ([]verify.Matcher, error) {
 	return ms, nil
 }
 
-func runVerify(env *Env, o *verifyOptions) error {
+func runVerify(ctx context.Context, env *Env, o *verifyOptions) error {
 	if o.output != "text" && o.output != "json" {
 		return usagef("--output must be text or json, not %q", o.output)
 	}
@@ -218,7 +219,7 @@ func runVerify(env *Env, o *verifyOptions) error {
 			}
 		}
 	}
-	res, err := verifyFiles(o, env.Now(), bundlePath, digest, isDigest)
+	res, err := verifyFiles(ctx, env, o, bundlePath, digest, isDigest)
 	var u usageError
 	if errors.As(err, &u) {
 		return err
@@ -244,7 +245,8 @@ func runVerify(env *Env, o *verifyOptions) error {
 
 // verifyFiles loads everything and verifies; it always returns a result document, which
 // on failure names the step that failed.
-func verifyFiles(o *verifyOptions, now time.Time, bundlePath string, digest []byte, isDigest bool) (*verify.Result, error) {
+func verifyFiles(ctx context.Context, env *Env, o *verifyOptions, bundlePath string, digest []byte, isDigest bool) (*verify.Result, error) {
+	now := env.Now()
 	res := &verify.Result{MediaType: verify.ResultMediaType}
 	failed := func(step verify.Step, err error) (*verify.Result, error) {
 		var u usageError
@@ -262,10 +264,7 @@ func verifyFiles(o *verifyOptions, now time.Time, bundlePath string, digest []by
 	if err != nil {
 		return failed(verify.StepPolicy, err)
 	}
-	tr, err := o.trust.trustedRootFor()
-	if err != nil {
-		return failed(verify.StepTrust, fmt.Errorf("loading trust material: %w", err))
-	}
+	// The bundle first: a missing or malformed one needs no trust material, and no network.
 	bf, err := os.Open(bundlePath)
 	if err != nil {
 		return failed(verify.StepBundle, err)
@@ -275,6 +274,11 @@ func verifyFiles(o *verifyOptions, now time.Time, bundlePath string, digest []by
 	if err != nil {
 		return failed(verify.StepBundle, fmt.Errorf("%s: %w", bundlePath, err))
 	}
+	rt, err := o.trust.resolve(ctx, env, false)
+	if err != nil {
+		return failed(verify.StepTrust, fmt.Errorf("loading trust material: %w", err))
+	}
+	tr := rt.cfg.TrustedRoot
 	art := verify.ArtifactDigest(crypto.SHA256, digest)
 	if !isDigest {
 		f, err := os.Open(o.artifact)

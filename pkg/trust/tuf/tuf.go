@@ -249,6 +249,15 @@ func (c *client) offline() (*Material, error) {
 	return s.material(c.url, SourceCache, st.FetchedAt)
 }
 
+// Embedded returns the material built into signet for a built-in instance (what offline mode
+// uses without a cache), without reading any cache.
+func Embedded(inst Instance) (*Material, error) {
+	if inst.embedded == "" {
+		return nil, fmt.Errorf("TUF repository %s has no trust material built into signet", inst.URL)
+	}
+	return embeddedMaterial(inst.embedded, inst.URL)
+}
+
 func embeddedMaterial(inst trust.Instance, url string) (*Material, error) {
 	tr, sc, err := trust.EmbeddedDocuments(inst)
 	if err != nil {
