@@ -8,7 +8,7 @@ LDFLAGS := -s -w -X github.com/signet-dev/signet/internal/cli.Version=$(VERSION)
 # directory "shared" beside the repository.
 SHARED  := $(abspath $(or $(SIGNET_SHARED_DIR),../shared))
 
-.PHONY: build test conformance corpus e2e e2e-full stack-up stack-up-full stack-down demo bench fuzz lint clean
+.PHONY: build test conformance corpus ecosystem e2e e2e-full stack-up stack-up-full stack-down demo bench fuzz lint clean
 
 ## build: compile signet and the conformance adapter into bin/
 build:
@@ -28,6 +28,12 @@ conformance: build
 corpus: build
 	@test -f "$(SHARED)/corpus/run.sh" || { echo "corpus: no bundle corpus at $(SHARED)/corpus (set SIGNET_SHARED_DIR to the shared test data directory)" >&2; exit 1; }
 	"$(SHARED)/corpus/run.sh" "$(CURDIR)/$(BIN)/signet-conformance"
+
+## ecosystem: the package-ecosystem attestation corpus in $(SHARED)/corpus/ecosystem (PEP 740, PyPI
+## provenance, npm attestations and key sets, GitHub attestations) and the npm and PyPI cases of
+## the bundle corpus, through signet verify's attestation flags; ambiguous cases are reported
+ecosystem:
+	SIGNET_SHARED_DIR="$(SHARED)" GO="$(GO)" scripts/ecosystem.sh
 
 ## e2e: end-to-end tests against a real Sigstore (core: Fulcio, Rekor v2, TSA) that they start and stop
 e2e: build

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/signet-dev/signet/internal/oidc"
+	"github.com/signet-dev/signet/pkg/attest"
 	"github.com/signet-dev/signet/pkg/bundle"
 	"github.com/signet-dev/signet/pkg/sign"
 	"github.com/signet-dev/signet/pkg/trust"
@@ -100,17 +101,23 @@ func Main(args []string, env *Env) int {
 	if err == nil {
 		return ExitOK
 	}
-	msg := err.Error()
-	var ve *verify.Error
-	var se *sign.Error
-	if !errors.As(err, &se) && errors.As(err, &ve) {
-		msg = fmt.Sprintf("%s check failed: %s", ve.Step, msg)
-	}
-	fmt.Fprintf(env.Stderr, "signet: error: %s\n", oneLine(msg))
+	fmt.Fprintf(env.Stderr, "signet: error: %s\n", oneLine(stepMessage(err)))
 	if h := hint(err); h != "" {
 		fmt.Fprintf(env.Stderr, "signet: hint: %s\n", h)
 	}
 	return exitCode(err)
+}
+
+// stepMessage is an error's message, led by the verification step that failed.
+func stepMessage(err error) string {
+	msg := err.Error()
+	var ve *verify.Error
+	var se *sign.Error
+	var me *multiError
+	if !errors.As(err, &se) && !errors.As(err, &me) && errors.As(err, &ve) {
+		msg = fmt.Sprintf("%s check failed: %s", ve.Step, msg)
+	}
+	return msg
 }
 
 // exitCode is the one place where errors become exit codes.
@@ -183,6 +190,13 @@ func hint(err error) string {
 	if errors.As(err, &pathErr) {
 		return "check that the file exists and is readable"
 	}
+	if errors.Is(err, attest.ErrUnboundRegistry) {
+		return "PyPI's publish attestations (publish/v1) do not name the index they were made for; pass --allow-unbound-registry to accept one without checking the registry"
+	}
+	var ste *verify.StatementError
+	if errors.As(err, &ste) {
+		return "the signature verifies, but the statement is not about what you asked for: compare --purl, --registry, --predicate-type and the artifact's name with the statement (--output json shows it)"
+	}
 	var ve *verify.Error
 	if errors.As(err, &ve) {
 		return stepHints[ve.Step]
@@ -191,7 +205,7 @@ func hint(err error) string {
 }
 
 var stepHints = map[verify.Step]string{
-	verify.StepBundle:      "check that --bundle names a Sigstore bundle (.sigstore.json) as written by a Sigstore client",
+	verify.StepBundle:      "check that --bundle names a Sigstore bundle (.sigstore.json) as written by a Sigstore client, or --attestation an attestation of the kind and signer you verify",
 	verify.StepTrust:       "check the file given to --trusted-root or --trust-config, or omit them to use the embedded public-good root",
 	verify.StepTimestamp:   "the bundle's timestamps must come from a timestamp authority in the trusted root, while the signature existed; was it signed against another Sigstore instance (--staging, --trust-config)?",
 	verify.StepTlog:        "the bundle's log entries must come from a log in the trusted root and match the bundle; was it signed against another Sigstore instance (--staging, --trust-config)?",

@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/signet-dev/signet/pkg/attest"
 )
 
 // maxKeyFileSize bounds key and certificate files.
@@ -26,6 +29,24 @@ func readSmallFile(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %s is larger than %d bytes", errInput, path, limit)
 	}
 	return data, nil
+}
+
+// loadVerificationKey reads --key of verify: a PEM public key, or a registry's key set
+// (npm's keys.json, in either of its forms), told apart by their first bytes.
+func loadVerificationKey(path string) (crypto.PublicKey, *attest.KeySet, error) {
+	data, err := readSmallFile(path, 1<<20)
+	if err != nil {
+		return nil, nil, err
+	}
+	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {
+		ks, err := attest.ParseNPMKeys(trimmed)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %s: %v", errInput, path, err)
+		}
+		return nil, ks, nil
+	}
+	pub, err := loadPublicKey(path)
+	return pub, nil, err
 }
 
 // loadPublicKey reads a PEM public key: PKIX "PUBLIC KEY" or PKCS#1 "RSA PUBLIC KEY".

@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/signet-dev/signet/internal/oidc"
+	"github.com/signet-dev/signet/pkg/attest"
 	"github.com/signet-dev/signet/pkg/bundle"
 	"github.com/signet-dev/signet/pkg/dsse"
 	"github.com/signet-dev/signet/pkg/fulcio"
@@ -37,7 +40,15 @@ type signOptions struct {
 	certificatePath string
 	chainPath       string
 
-	inToto     bool
+	inToto        bool
+	statementPath string
+	predicateType string
+	predicatePath string
+	subjectDigest []string
+	publish       bool
+	purl          string
+	registry      string
+
 	bundlePath string
 	overwrite  bool
 	timeout    time.Duration
@@ -59,15 +70,23 @@ Buildkite, CircleCI, Google Cloud), then an interactive sign-in (a browser on a 
 device code otherwise); an ephemeral key is certified by the instance's Fulcio. With --key,
 your own key signs (with --certificate, a certificate for it from your CA).
 
+Attestations: --predicate-type (with --predicate) signs one in-toto statement whose subjects
+are all the FILEs; --statement signs a statement you wrote, after checking it; --publish
+signs a publish attestation of --purl (with its version) to --registry, naming every FILE,
+which verifiers check against the registry, package, version and files they install.
+
 The signature is timestamped and logged in the transparency logs the signing config selects
 (Rekor v1 or v2). The instance is the public-good one unless --trust-config, --trusted-root
 with --signing-config, or --staging says otherwise.`,
 		Example: `  signet sign release.tar.gz
   SIGSTORE_ID_TOKEN=$TOKEN signet sign --trust-config private.json dist/*
   SIGNET_PASSWORD=... signet sign --key release.key app.bin
-  signet sign --in-toto provenance.json`,
+  signet sign --in-toto provenance.json
+  signet sign --predicate-type https://slsa.dev/provenance/v1 --predicate build.json --bundle build.sigstore.json dist/*
+  signet sign --publish --purl pkg:pypi/sampleproject@4.0.0 --registry https://upload.pypi.org/legacy/ \
+    --bundle dist/publish.sigstore.json dist/sampleproject-4.0.0.tar.gz dist/sampleproject-4.0.0-py3-none-any.whl`,
 		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) == 0 {
+			if len(args) == 0 && o.statementPath == "" {
 				return usagef("expected at least one FILE to sign")
 			}
 			return nil
@@ -89,7 +108,14 @@ with --signing-config, or --staging says otherwise.`,
 	fs.StringVar(&o.keyPath, "key", "", "sign with this PEM private key `file` (passphrase from $SIGNET_PASSWORD or a prompt) instead of keyless")
 	fs.StringVar(&o.certificatePath, "certificate", "", "PEM certificate `file` for --key (from your CA); without it the bundle names the public key")
 	fs.StringVar(&o.chainPath, "certificate-chain", "", "PEM `file` of the CA certificates that issued --certificate")
-	fs.BoolVar(&o.inToto, "in-toto", false, "each FILE is an in-toto statement: sign it as a DSSE envelope")
+	fs.BoolVar(&o.inToto, "in-toto", false, "each FILE is an in-toto statement: sign it as a DSSE envelope (see --statement)")
+	fs.StringVar(&o.statementPath, "statement", "", "sign this in-toto statement `file` (checked first) as a DSSE envelope; FILEs, if given, must be among its subjects")
+	fs.StringVar(&o.predicateType, "predicate-type", "", "sign an in-toto statement with this predicate type `URI` whose subjects are all the FILEs (one bundle)")
+	fs.StringVar(&o.predicatePath, "predicate", "", "with --predicate-type: the predicate, a JSON object `file`")
+	fs.StringSliceVar(&o.subjectDigest, "subject-digest", nil, "with --predicate-type: subject digests besides sha256 (sha512)")
+	fs.BoolVar(&o.publish, "publish", false, "sign a publish attestation: the FILEs, as published to --registry as --purl (signet's predicate; npm's for one npm tarball)")
+	fs.StringVar(&o.purl, "purl", "", "with --publish: the package and version published, as a package URL (`pkg:pypi/NAME@VERSION`, pkg:npm/@SCOPE/NAME@VERSION)")
+	fs.StringVar(&o.registry, "registry", "", "with --publish: the `URL` of the registry published to (its upload or index URL)")
 	fs.StringVar(&o.bundlePath, "bundle", "", "write the bundle to this `file` (one FILE only; default FILE.sigstore.json)")
 	fs.BoolVar(&o.overwrite, "overwrite", false, "replace existing bundle files")
 	fs.DurationVar(&o.timeout, "timeout", 2*time.Minute, "time limit for each call to a Sigstore service, retries included")
@@ -97,16 +123,65 @@ with --signing-config, or --staging says otherwise.`,
 	return cmd
 }
 
-func (o *signOptions) outputs() ([]string, error) {
-	if o.bundlePath != "" && len(o.files) > 1 {
-		return nil, usagef("--bundle names one bundle, but %d files were given", len(o.files))
+// attestation reports whether the FILEs go into one statement (--predicate-type, --publish).
+func (o *signOptions) attestation() bool { return o.predicateType != "" || o.publish }
+
+// dsse reports whether the bundles are DSSE envelopes.
+func (o *signOptions) dsse() bool { return o.inToto || o.statementPath != "" || o.attestation() }
+
+// checkModes refuses flags that do not go together.
+func (o *signOptions) checkModes() error {
+	modes := 0
+	for _, set := range []bool{o.inToto, o.statementPath != "", o.attestation()} {
+		if set {
+			modes++
+		}
 	}
+	switch {
+	case modes > 1:
+		return usagef("--in-toto, --statement and --predicate-type or --publish are different kinds of signing; use one")
+	case o.predicatePath != "" && o.publish:
+		return usagef("--publish writes its own predicate; --predicate goes with --predicate-type")
+	case o.predicatePath != "" && o.predicateType == "":
+		return usagef("--predicate goes with --predicate-type")
+	case len(o.subjectDigest) > 0 && (o.predicateType == "" || o.publish):
+		return usagef("--subject-digest goes with --predicate-type (publish attestations always carry sha256 and sha512)")
+	case !o.publish && (o.purl != "" || o.registry != ""):
+		return usagef("--purl and --registry go with --publish")
+	case o.publish && (o.purl == "" || o.registry == ""):
+		return usagef("--publish needs --purl (the package and version published) and --registry (where it is published)")
+	case o.attestation() && len(o.files) > 1 && o.bundlePath == "":
+		return usagef("the %d files go into one attestation: name its bundle with --bundle", len(o.files))
+	}
+	for _, d := range o.subjectDigest {
+		if d != attest.SHA256 && d != attest.SHA512 {
+			return usagef("--subject-digest is sha256 or sha512, not %q", d)
+		}
+	}
+	if o.predicateType != "" {
+		if err := attest.CheckPredicateType(o.predicateType); err != nil {
+			return usageError{err}
+		}
+	}
+	return nil
+}
+
+func (o *signOptions) outputs() ([]string, error) {
 	if o.parallel < 1 {
 		return nil, usagef("--parallel must be at least 1")
 	}
+	inputs := o.files
+	if o.statementPath != "" {
+		inputs = []string{o.statementPath}
+	} else if o.attestation() {
+		inputs = o.files[:1]
+	}
+	if o.bundlePath != "" && len(inputs) > 1 {
+		return nil, usagef("--bundle names one bundle, but %d files were given", len(inputs))
+	}
 	var outs []string
 	seen := map[string]bool{}
-	for _, f := range o.files {
+	for _, f := range inputs {
 		out := f + ".sigstore.json"
 		if o.bundlePath != "" {
 			out = o.bundlePath
@@ -137,6 +212,9 @@ func runSign(ctx context.Context, env *Env, o *signOptions) error {
 	default:
 		return usagef("--oidc-flow must be browser, device or none, not %q", o.oidcFlow)
 	}
+	if err := o.checkModes(); err != nil {
+		return err
+	}
 	// Refuse bad outputs and unreadable inputs before asking anyone for anything.
 	outs, err := o.outputs()
 	if err != nil {
@@ -150,6 +228,10 @@ func runSign(ctx context.Context, env *Env, o *signOptions) error {
 		if st.IsDir() {
 			return fmt.Errorf("%w: %s is a directory", errInput, f)
 		}
+	}
+	jobs, err := o.jobs(outs)
+	if err != nil {
+		return err
 	}
 	rt, err := o.trust.resolve(ctx, env, true)
 	if err != nil {
@@ -178,7 +260,127 @@ func runSign(ctx context.Context, env *Env, o *signOptions) error {
 	if len(cfg.TrustedRoot.CTLogs) == 0 && len(id.Chain) > 0 {
 		fmt.Fprintln(env.Stderr, "signet: warning: the trusted root has no CT logs, so the certificate's SCTs cannot be checked; verifiers will need --insecure-ignore-sct")
 	}
-	return o.signAll(ctx, env, sc, id, outs)
+	return o.signAll(ctx, env, sc, id, jobs)
+}
+
+// signJob is one bundle to write: of a file's bytes, or of a DSSE payload.
+type signJob struct {
+	file    string // the file signed, or what the statement is about (for messages)
+	payload []byte // an in-toto statement; nil to sign the file's bytes
+	out     string
+}
+
+// jobs reads and checks what will be signed, before any identity is asked for: statements
+// are checked, and attested files hashed once each.
+func (o *signOptions) jobs(outs []string) ([]signJob, error) {
+	switch {
+	case o.statementPath != "":
+		payload, err := readSmallFile(o.statementPath, dsse.MaxPayloadSize)
+		if err != nil {
+			return nil, err
+		}
+		st, err := attest.CheckStatement(payload)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", errInput, o.statementPath, err)
+		}
+		for _, f := range o.files {
+			if err := isSubject(st, f); err != nil {
+				return nil, err
+			}
+		}
+		return []signJob{{file: o.statementPath, payload: payload, out: outs[0]}}, nil
+	case o.attestation():
+		algs := []string{attest.SHA256}
+		if o.publish || slices.Contains(o.subjectDigest, attest.SHA512) {
+			algs = append(algs, attest.SHA512)
+		}
+		var subjects []dsse.Subject
+		names := map[string]string{}
+		for _, f := range o.files {
+			name := filepath.Base(f)
+			if prev, ok := names[name]; ok {
+				return nil, usagef("%s and %s would both be the subject %q", prev, f, name)
+			}
+			names[name] = f
+			s, err := digestFile(name, f, algs)
+			if err != nil {
+				return nil, err
+			}
+			subjects = append(subjects, s)
+		}
+		var payload []byte
+		if o.publish {
+			r, err := attest.NewRelease(o.purl, o.registry, subjects)
+			if err != nil {
+				return nil, usageError{err}
+			}
+			if _, payload, err = r.Statement(o.predicateType); err != nil {
+				return nil, usageError{err}
+			}
+		} else {
+			var pred json.RawMessage
+			if o.predicatePath != "" {
+				data, err := readSmallFile(o.predicatePath, attest.MaxPredicateSize)
+				if err != nil {
+					return nil, err
+				}
+				pred = data
+			}
+			var err error
+			if payload, err = attest.NewStatement(o.predicateType, pred, subjects); err != nil {
+				return nil, fmt.Errorf("%w: %v", errInput, err)
+			}
+		}
+		return []signJob{{file: strings.Join(o.files, ", "), payload: payload, out: outs[0]}}, nil
+	case o.inToto:
+		var jobs []signJob
+		for i, f := range o.files {
+			payload, err := readSmallFile(f, dsse.MaxPayloadSize)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := attest.CheckStatement(payload); err != nil {
+				return nil, fmt.Errorf("%w: %s: %v", errInput, f, err)
+			}
+			jobs = append(jobs, signJob{file: f, payload: payload, out: outs[i]})
+		}
+		return jobs, nil
+	}
+	var jobs []signJob
+	for i, f := range o.files {
+		jobs = append(jobs, signJob{file: f, out: outs[i]})
+	}
+	return jobs, nil
+}
+
+func digestFile(name, path string, algs []string) (dsse.Subject, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return dsse.Subject{}, err
+	}
+	defer f.Close()
+	return attest.Digest(name, f, algs...)
+}
+
+// isSubject checks that the file at path is a subject of st, by every digest they share.
+func isSubject(st *dsse.Statement, path string) error {
+	s, err := digestFile(filepath.Base(path), path, []string{attest.SHA256, attest.SHA512})
+	if err != nil {
+		return err
+	}
+	for _, sub := range st.Subject {
+		n, match := 0, true
+		for alg, d := range s.Digest {
+			if v, ok := sub.Digest[alg]; ok {
+				n++
+				match = match && strings.EqualFold(v, d)
+			}
+		}
+		if n > 0 && match {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %s is not a subject of the statement (sha256 %s)", errInput, path, s.Digest[attest.SHA256])
 }
 
 // identity is the signing identity: the user's key, or an ephemeral key certified for an
@@ -202,7 +404,7 @@ func (o *signOptions) identity(ctx context.Context, env *Env, sc *sign.Config) (
 				chain = append(chain[:1], rest...)
 			}
 		}
-		if o.inToto {
+		if o.dsse() {
 			if err := sc.CheckDSSE(key.Public()); err != nil {
 				return nil, usageError{err}
 			}
@@ -213,7 +415,7 @@ func (o *signOptions) identity(ctx context.Context, env *Env, sc *sign.Config) (
 	if err != nil {
 		return nil, usageError{err}
 	}
-	if o.inToto {
+	if o.dsse() {
 		if err := sc.CheckDSSE(key.Public()); err != nil {
 			return nil, usageError{err}
 		}
@@ -282,25 +484,25 @@ func loadCertificates(path string) ([]*x509.Certificate, error) {
 	return certs, nil
 }
 
-// signAll signs the files, --parallel at a time, and writes each bundle as soon as it
+// signAll signs the jobs, --parallel at a time, and writes each bundle as soon as it
 // verifies. It reports every failure and returns the first.
-func (o *signOptions) signAll(ctx context.Context, env *Env, sc *sign.Config, id *sign.Identity, outs []string) error {
-	errs := make([]error, len(o.files))
+func (o *signOptions) signAll(ctx context.Context, env *Env, sc *sign.Config, id *sign.Identity, jobs []signJob) error {
+	errs := make([]error, len(jobs))
 	sem := make(chan struct{}, o.parallel)
 	var wg sync.WaitGroup
 	var mu sync.Mutex // serializes messages
-	for i, file := range o.files {
+	for i, job := range jobs {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			msg, err := o.signOne(ctx, sc, id, file, outs[i])
+			msg, err := o.signOne(ctx, sc, id, job)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				errs[i] = fmt.Errorf("%s: %w", file, err)
-				if len(o.files) > 1 {
+				errs[i] = fmt.Errorf("%s: %w", job.file, err)
+				if len(jobs) > 1 {
 					fmt.Fprintf(env.Stderr, "signet: error: %s\n", oneLine(errs[i].Error()))
 				}
 				return
@@ -318,27 +520,21 @@ func (o *signOptions) signAll(ctx context.Context, env *Env, sc *sign.Config, id
 	if len(failed) == 0 {
 		return nil
 	}
-	if len(o.files) > 1 {
-		return fmt.Errorf("%d of %d files were not signed; the first: %w", len(failed), len(o.files), failed[0])
+	if len(jobs) > 1 {
+		return fmt.Errorf("%d of %d files were not signed; the first: %w", len(failed), len(jobs), failed[0])
 	}
 	return failed[0]
 }
 
-func (o *signOptions) signOne(ctx context.Context, sc *sign.Config, id *sign.Identity, file, out string) (string, error) {
+func (o *signOptions) signOne(ctx context.Context, sc *sign.Config, id *sign.Identity, job signJob) (string, error) {
 	var b *pbbundle.Bundle
-	if o.inToto {
-		payload, err := readSmallFile(file, dsse.MaxPayloadSize)
-		if err != nil {
-			return "", err
-		}
-		if _, err := dsse.ParseStatement(payload); err != nil {
-			return "", fmt.Errorf("%w: %v", errInput, err)
-		}
-		if b, err = sc.SignDSSE(ctx, id, dsse.InTotoPayloadType, payload); err != nil {
+	var err error
+	if job.payload != nil {
+		if b, err = sc.SignDSSE(ctx, id, dsse.InTotoPayloadType, job.payload); err != nil {
 			return "", err
 		}
 	} else {
-		f, err := os.Open(file)
+		f, err := os.Open(job.file)
 		if err != nil {
 			return "", err
 		}
@@ -352,14 +548,18 @@ func (o *signOptions) signOne(ctx context.Context, sc *sign.Config, id *sign.Ide
 	if err != nil {
 		return "", err
 	}
-	if err := writeFileAtomic(out, append(data, '\n'), 0o644, o.overwrite); err != nil {
+	if err := writeFileAtomic(job.out, append(data, '\n'), 0o644, o.overwrite); err != nil {
 		return "", err
 	}
 	var logs []string
 	for _, e := range b.GetVerificationMaterial().GetTlogEntries() {
 		logs = append(logs, fmt.Sprintf("index %d", e.GetLogIndex()))
 	}
-	msg := fmt.Sprintf("signet: signed %s: wrote %s", file, out)
+	msg := fmt.Sprintf("signet: signed %s: wrote %s", job.file, job.out)
+	if o.attestation() {
+		st, _ := dsse.ParseStatement(job.payload)
+		msg = fmt.Sprintf("signet: attested %s (%s): wrote %s", job.file, st.PredicateType, job.out)
+	}
 	if len(logs) > 0 {
 		msg += " (log " + strings.Join(logs, ", ") + ")"
 	}

@@ -162,6 +162,11 @@ func decodeStatement(payload []byte) (*Statement, error) {
 	return st, nil
 }
 
+// CheckUniqueKeys refuses a JSON document in which any object, at any depth, repeats a key
+// (see ParseStatement): other formats that carry statements, such as PEP 740 attestation
+// objects and npm attestation responses, are read with the same care.
+func CheckUniqueKeys(doc []byte) error { return checkUniqueKeys(doc) }
+
 // checkUniqueKeys refuses a JSON document in which any object, at any depth, repeats a
 // key: parsers disagree on which of two "subject" members counts (encoding/json takes the
 // last, others the first), so such a statement means two things at once.

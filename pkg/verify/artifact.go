@@ -7,15 +7,15 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"strings"
 	"sync"
 )
 
-// Artifact is what a bundle is about: either bytes read once from a stream, or a digest
+// Artifact is what a bundle is about: either bytes read once from a stream, or digests
 // the caller already has.
 type Artifact struct {
-	r      io.Reader
-	hash   crypto.Hash
-	digest []byte
+	r     io.Reader
+	known map[crypto.Hash][]byte
 }
 
 // ArtifactReader streams the artifact from r. It is read exactly once, however many
@@ -23,7 +23,36 @@ type Artifact struct {
 func ArtifactReader(r io.Reader) Artifact { return Artifact{r: r} }
 
 // ArtifactDigest stands for an artifact known only by its digest.
-func ArtifactDigest(h crypto.Hash, digest []byte) Artifact { return Artifact{hash: h, digest: digest} }
+func ArtifactDigest(h crypto.Hash, digest []byte) Artifact {
+	return Artifact{known: map[crypto.Hash][]byte{h: digest}}
+}
+
+// ArtifactDigests stands for an artifact known by several digests, such as one hashed once
+// to be verified against several bundles (see HashArtifact).
+func ArtifactDigests(digests map[crypto.Hash][]byte) Artifact { return Artifact{known: digests} }
+
+// HashArtifact reads r once and returns its digests under every hash verification may ask
+// for (SHA-256, SHA-384, SHA-512), for ArtifactDigests.
+func HashArtifact(r io.Reader) (map[crypto.Hash][]byte, error) {
+	return ArtifactReader(r).digests([]crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA512})
+}
+
+// has reports whether the artifact's digest under h can be had.
+func (a Artifact) has(h crypto.Hash) bool {
+	_, ok := a.known[h]
+	return a.r != nil || ok
+}
+
+// given names the hashes of the digests given, for messages.
+func (a Artifact) given() string {
+	var names []string
+	for _, h := range []crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA512} {
+		if _, ok := a.known[h]; ok {
+			names = append(names, h.String())
+		}
+	}
+	return strings.Join(names, ", ")
+}
 
 // copyBufferSize is large enough that system calls do not show next to SHA-256 throughput.
 const copyBufferSize = 1 << 20
@@ -36,10 +65,13 @@ var copyBuffers = sync.Pool{New: func() any { b := make([]byte, copyBufferSize);
 func (a Artifact) digests(want []crypto.Hash) (map[crypto.Hash][]byte, error) {
 	out := make(map[crypto.Hash][]byte, len(want))
 	if a.r == nil {
-		if a.digest == nil {
-			return nil, fmt.Errorf("no artifact given")
+		for _, h := range want {
+			d, ok := a.known[h]
+			if !ok {
+				return nil, fmt.Errorf("no %v digest of the artifact given", h)
+			}
+			out[h] = d
 		}
-		out[a.hash] = a.digest
 		return out, nil
 	}
 	hashers := make([]hash.Hash, 0, len(want))

@@ -30,3 +30,10 @@ func (e *Error) Unwrap() error { return e.Err }
 func fail(step Step, format string, args ...any) error {
 	return &Error{Step: step, Err: fmt.Errorf(format, args...)}
 }
+
+// StatementError is a policy failure about what was signed rather than who signed it: the
+// statement's predicate type, PEP 740's checks, or the fields of a publish attestation.
+type StatementError struct{ Err error }
+
+func (e *StatementError) Error() string { return e.Err.Error() }
+func (e *StatementError) Unwrap() error { return e.Err }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"regexp"
 	"time"
+
+	"github.com/signet-dev/signet/pkg/attest"
 )
 
 // Policy says what a bundle must prove. Its zero value is the strict one: thresholds below
@@ -20,6 +22,22 @@ type Policy struct {
 	// Key, when set, is the only key the bundle may be signed with (a bundle with a public
 	// key hint instead of a certificate needs it).
 	Key crypto.PublicKey
+	// RegistryKeys, when set (and Key is not), is a registry's key set, such as npm's: a
+	// bundle signed with a key (no certificate) names its key by its DSSE key id or its key
+	// hint, that key must serve npm:attestations, and it must have been valid at every
+	// verified time, of which there must then be one.
+	RegistryKeys *attest.KeySet
+
+	// Statement checks. Each, when set, needs a DSSE bundle whose in-toto statement passes
+	// it; a message signature fails them. PredicateType is the predicate type the statement
+	// must have. Publish requires a publish attestation for its registry, package and version
+	// (attest.PublishPolicy.Check). PyPI applies PEP 740's checks for a distribution
+	// (attest.PyPIPolicy.Check). Publisher is the PyPI Trusted Publisher the certificate must
+	// belong to (attest.Publisher.Verify), in addition to Identities and Issuers.
+	PredicateType string
+	Publish       *attest.PublishPolicy
+	PyPI          *attest.PyPIPolicy
+	Publisher     *attest.Publisher
 
 	// Thresholds: distinct transparency logs, CT logs and timestamp authorities whose
 	// evidence must verify. Values below 1 mean 1 for logs and CT logs, and 0 for TSAs

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/signet-dev/signet/pkg/attest"
+	"github.com/signet-dev/signet/pkg/dsse"
 	"github.com/signet-dev/signet/pkg/fulcio"
 )
 
@@ -25,10 +27,31 @@ type Result struct {
 	PayloadType string          `json:"payloadType,omitempty"`
 	Statement   json.RawMessage `json:"statement,omitempty"`
 
+	// Artifact names what was verified: a file or a digest (set by the caller, which knows).
+	Artifact string `json:"artifact,omitempty"`
+	// Attestation says where the bundle came from when it was read from an attestation
+	// document (set by the caller).
+	Attestation *AttestationSource `json:"attestation,omitempty"`
+	// PredicateType is the statement's predicate type, and MatchedSubjects the subjects of
+	// the statement that the artifact is.
+	PredicateType   string         `json:"predicateType,omitempty"`
+	MatchedSubjects []dsse.Subject `json:"matchedSubjects,omitempty"`
+	// Publish is what a publish attestation was checked for (Policy.Publish).
+	Publish *attest.PublishResult `json:"publish,omitempty"`
+
 	// Skipped lists the checks an Insecure policy field turned off.
 	Skipped []string `json:"skipped,omitempty"`
 
 	Error *ErrorInfo `json:"error,omitempty"`
+}
+
+// AttestationSource is the document an attestation was read from.
+type AttestationSource struct {
+	File   string `json:"file"`
+	Format string `json:"format"`
+	Index  int    `json:"index"`
+	// Publisher is the Trusted Publisher a PyPI provenance object names for it.
+	Publisher *attest.Publisher `json:"publisher,omitempty"`
 }
 
 // Identity is the verified signer of a certificate bundle.

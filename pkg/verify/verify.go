@@ -1,8 +1,11 @@
 // Package verify runs the Sigstore verification pipeline over a bundle, offline, in the order
 // of the client specification (sigstore/architecture-docs client-spec.md §4): establish
 // verified times (RFC 3161 timestamps, transparency log evidence), check the certificate
-// chain and SCTs at those times, check the artifact and the signature, bind the log entries
-// to the bundle, and apply the Policy. It trusts only the TrustedRoot and the Policy it is
+// chain and SCTs at those times, check the artifact and the signature (for a DSSE bundle: the
+// artifact is a subject of its in-toto statement), bind the log entries to the bundle, and
+// apply the Policy: the signer's identity or key, then what the statement says (its predicate
+// type, PEP 740's rules, a publish attestation's registry, package and version, with
+// pkg/attest). It trusts only the TrustedRoot and the Policy it is
 // given; everything in the bundle and the artifact is untrusted input. It never uses the
 // network.
 package verify
@@ -12,6 +15,7 @@ import (
 	"crypto"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +25,7 @@ import (
 
 	pbcommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 
+	"github.com/signet-dev/signet/pkg/attest"
 	"github.com/signet-dev/signet/pkg/bundle"
 	"github.com/signet-dev/signet/pkg/dsse"
 	"github.com/signet-dev/signet/pkg/fulcio"
@@ -99,6 +104,13 @@ type verification struct {
 	// artifactHash/artifactDigest are the digest the message signature is over.
 	artifactHash   crypto.Hash
 	artifactDigest []byte
+	// registryKeys are the key set's entries for the bundle's key (Policy.RegistryKeys).
+	registryKeys []attest.RegistryKey
+	// statement is a DSSE bundle's in-toto statement, matched the subjects the artifact is,
+	// and compared the digest algorithms compared.
+	statement *dsse.Statement
+	matched   []dsse.Subject
+	compared  map[string]bool
 }
 
 func (v *verification) run() error {
@@ -110,10 +122,12 @@ func (v *verification) run() error {
 		v.verifyTimestamps,
 		v.verifyTlogEvidence,
 		v.requireVerifiedTime,
+		v.checkRegistryKey,
 		v.verifyCertificate,
 		v.verifySignatureAndArtifact,
 		v.verifyTlogBodies,
 		v.checkPolicy,
+		v.checkStatement,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -124,11 +138,14 @@ func (v *verification) run() error {
 }
 
 // checkKeyMaterial decides which key the signature must verify under, before any
-// cryptography: keyless bundles need an identity policy, key bundles need the key.
+// cryptography: keyless bundles need an identity policy, key bundles need the key, given
+// or named in a registry's key set.
 func (v *verification) checkKeyMaterial() error {
 	switch {
-	case v.b.Certificate == nil && v.p.Key == nil:
+	case v.b.Certificate == nil && v.p.Key == nil && v.p.RegistryKeys == nil:
 		return fail(StepPolicy, "the bundle is signed with a public key, not a certificate, and no key was given to verify it with")
+	case v.b.Certificate == nil && v.p.Key == nil:
+		return v.registryKey()
 	case v.b.Certificate == nil:
 		v.key = v.p.Key
 		fp, err := signature.Fingerprint(v.p.Key)
@@ -136,13 +153,56 @@ func (v *verification) checkKeyMaterial() error {
 			return fail(StepPolicy, "unusable verification key: %v", err)
 		}
 		v.res.PublicKey = &PublicKey{SHA256: fp, Hint: *v.b.PublicKeyHint}
-	case v.p.Key != nil:
+	case v.p.Key != nil || v.p.RegistryKeys != nil:
 		return fail(StepPolicy, "the bundle carries a certificate; verify it with an identity and issuer, not a key")
 	default:
 		if len(v.p.Identities) == 0 || len(v.p.Issuers) == 0 {
 			return fail(StepPolicy, "no identity policy: keyless verification needs the expected certificate identity and OIDC issuer")
 		}
 		v.key = v.b.Certificate.PublicKey
+	}
+	return nil
+}
+
+// registryKey picks the key of the registry's key set that the bundle names: npm names it
+// by the DSSE signature's key id and the bundle's key hint, which must agree when both are
+// given.
+func (v *verification) registryKey() error {
+	id := *v.b.PublicKeyHint
+	if env := v.b.Envelope; env != nil && env.KeyID != "" {
+		if id != "" && id != env.KeyID {
+			return fail(StepPolicy, "the bundle's key hint %q and its signature's key id %q differ", id, env.KeyID)
+		}
+		id = env.KeyID
+	}
+	if id == "" {
+		return fail(StepPolicy, "the bundle names no key id to look up in the key set")
+	}
+	keys, err := v.p.RegistryKeys.Lookup(id, attest.UsageAttestations)
+	if err != nil {
+		return fail(StepPolicy, "%v", err)
+	}
+	v.registryKeys, v.key = keys, keys[0].Key
+	fp, err := signature.Fingerprint(v.key)
+	if err != nil {
+		return fail(StepPolicy, "unusable verification key: %v", err)
+	}
+	v.res.PublicKey = &PublicKey{SHA256: fp, Hint: id}
+	return nil
+}
+
+// checkRegistryKey: a registry key signs only within its validity window ("a key past its
+// expiry does not verify newer signatures"), judged at every verified time.
+func (v *verification) checkRegistryKey() error {
+	if v.registryKeys == nil {
+		return nil
+	}
+	var times []time.Time
+	for _, t := range v.times {
+		times = append(times, t.Time)
+	}
+	if _, err := attest.ValidKey(v.registryKeys, times); err != nil {
+		return fail(StepPolicy, "%v", err)
 	}
 	return nil
 }
@@ -387,11 +447,13 @@ func (v *verification) verifyEnvelope() error {
 		return fail(StepArtifact, "the envelope's payload: %v", err)
 	}
 	v.res.Statement = json.RawMessage(env.Payload)
+	v.res.PredicateType = st.PredicateType
+	v.statement = st
 	var want []crypto.Hash
 	var names []string
 	used := st.DigestAlgorithms()
 	for _, d := range dsse.SubjectDigests {
-		if slices.Contains(used, d.Name) && (v.art.r != nil || d.Hash == v.art.hash) {
+		if slices.Contains(used, d.Name) && v.art.has(d.Hash) {
 			want, names = append(want, d.Hash), append(names, d.Name)
 		}
 	}
@@ -402,20 +464,39 @@ func (v *verification) verifyEnvelope() error {
 	if err != nil {
 		return err
 	}
-	for i, h := range want {
-		if _, ok := st.MatchDigest(names[i], digests[h]); ok {
-			return nil
+	// A subject is the artifact when every digest of it that signet computed matches: a
+	// subject whose sha256 matches and whose sha512 does not is about something else.
+	v.compared = map[string]bool{}
+	for _, s := range st.Subject {
+		match, n := true, 0
+		for i, h := range want {
+			got, ok := s.Digest[names[i]]
+			if !ok {
+				continue
+			}
+			n++
+			match = match && strings.EqualFold(got, hex.EncodeToString(digests[h]))
+		}
+		if match && n > 0 {
+			v.matched = append(v.matched, s)
+			for i := range want {
+				if _, ok := s.Digest[names[i]]; ok {
+					v.compared[names[i]] = true
+				}
+			}
 		}
 	}
-	return fail(StepArtifact, "the artifact (%s %x) is none of the in-toto statement's %d subjects", names[0], digests[want[0]], len(st.Subject))
+	if len(v.matched) == 0 {
+		return fail(StepArtifact, "the artifact (%s %x) is none of the in-toto statement's %d subjects", names[0], digests[want[0]], len(st.Subject))
+	}
+	v.res.MatchedSubjects = v.matched
+	return nil
 }
 
 func (v *verification) artifactDigests(want []crypto.Hash) (map[crypto.Hash][]byte, error) {
-	if v.art.r == nil {
-		for _, h := range want {
-			if h != v.art.hash {
-				return nil, fail(StepArtifact, "the bundle needs the artifact's %v digest, but only a %v digest was given; pass the file instead", h, v.art.hash)
-			}
+	for _, h := range want {
+		if !v.art.has(h) {
+			return nil, fail(StepArtifact, "the bundle needs the artifact's %v digest, but only a %v digest was given; pass the file instead", h, v.art.given())
 		}
 	}
 	d, err := v.art.digests(want)
@@ -493,8 +574,50 @@ func (v *verification) checkPolicy() error {
 			return fail(StepPolicy, "the certificate's %s is %q; the policy requires %s", em.Name, val, em.Value)
 		}
 	}
+	if v.p.Publisher != nil {
+		issuerV2, _, err := fulcio.ExtensionValue(leaf, fulcio.OIDIssuerV2)
+		if err != nil {
+			return fail(StepCertificate, "certificate extension issuer (%s): %v", fulcio.OIDIssuerV2, err)
+		}
+		c := attest.Claims{SAN: id.SAN, Issuer: id.Issuer, IssuerV2: issuerV2,
+			SourceRepositoryURI: id.Extensions.SourceRepositoryURI, SourceRepositoryDigest: id.Extensions.SourceRepositoryDigest,
+			SourceRepositoryRef: id.Extensions.SourceRepositoryRef, BuildConfigURI: id.Extensions.BuildConfigURI}
+		if err := v.p.Publisher.Verify(c); err != nil {
+			return fail(StepPolicy, "not the Trusted Publisher (%s): %v", v.p.Publisher, err)
+		}
+	}
 	return nil
 }
+
+// checkStatement applies the policy's statement checks: the predicate type, PEP 740's
+// rules, and the fields of a publish attestation, each mismatch with its own message.
+func (v *verification) checkStatement() error {
+	if v.p.PredicateType == "" && v.p.Publish == nil && v.p.PyPI == nil {
+		return nil
+	}
+	st := v.statement
+	if st == nil {
+		return statementFail(errors.New("the bundle signs the artifact itself, not an in-toto statement about it; the policy needs an attestation"))
+	}
+	if v.p.PredicateType != "" && st.PredicateType != v.p.PredicateType {
+		return statementFail(fmt.Errorf("the statement's predicate type is %s, not %s", st.PredicateType, v.p.PredicateType))
+	}
+	if v.p.PyPI != nil {
+		if err := v.p.PyPI.Check(st, v.compared["sha256"]); err != nil {
+			return statementFail(err)
+		}
+	}
+	if v.p.Publish != nil {
+		res, err := v.p.Publish.Check(st, &v.matched[0])
+		if err != nil {
+			return statementFail(err)
+		}
+		v.res.Publish = res
+	}
+	return nil
+}
+
+func statementFail(err error) error { return &Error{Step: StepPolicy, Err: &StatementError{Err: err}} }
 
 func anyMatch(ms []Matcher, s string) bool {
 	for _, m := range ms {
