@@ -52,6 +52,8 @@ type Env struct {
 	Getenv func(string) string
 	// Interactive says that stdin and stderr are a terminal, so signet may prompt.
 	Interactive bool
+	// ProgressTTY says that stderr is a terminal, where a progress line may be redrawn.
+	ProgressTTY bool
 	// ReadPassword prompts on the terminal and reads a line without echo.
 	ReadPassword func(prompt string) ([]byte, error)
 	// HTTP sends every request to Sigstore services and identity providers.
@@ -63,6 +65,7 @@ func OSEnv() *Env {
 	return &Env{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Now: time.Now, Getenv: os.Getenv,
 		Interactive: term.IsTerminal(int(os.Stdin.Fd())) && term.IsTerminal(int(os.Stderr.Fd())),
+		ProgressTTY: term.IsTerminal(int(os.Stderr.Fd())),
 		ReadPassword: func(prompt string) ([]byte, error) {
 			fmt.Fprint(os.Stderr, prompt)
 			defer fmt.Fprintln(os.Stderr)
@@ -125,7 +128,10 @@ func exitCode(err error) int {
 	var u usageError
 	var pathErr *fs.PathError
 	var svc *sign.ServiceError
+	var multi *multiError
 	switch {
+	case errors.As(err, &multi):
+		return ExitFailed // some of several verifications failed; each says why
 	case errors.As(err, &u), errors.Is(err, errExists):
 		return ExitUsage
 	case errors.Is(err, oidc.ErrNoToken), errors.Is(err, oidc.ErrInvalidToken), errors.Is(err, sign.ErrIdentityRejected):

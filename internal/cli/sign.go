@@ -491,6 +491,7 @@ func (o *signOptions) signAll(ctx context.Context, env *Env, sc *sign.Config, id
 	sem := make(chan struct{}, o.parallel)
 	var wg sync.WaitGroup
 	var mu sync.Mutex // serializes messages
+	prog := newProgress(env, len(jobs), true, "signed")
 	for i, job := range jobs {
 		wg.Add(1)
 		sem <- struct{}{}
@@ -500,6 +501,8 @@ func (o *signOptions) signAll(ctx context.Context, env *Env, sc *sign.Config, id
 			msg, err := o.signOne(ctx, sc, id, job)
 			mu.Lock()
 			defer mu.Unlock()
+			prog.clear()
+			defer func() { prog.step(err != nil) }()
 			if err != nil {
 				errs[i] = fmt.Errorf("%s: %w", job.file, err)
 				if len(jobs) > 1 {

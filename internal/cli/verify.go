@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -18,7 +19,6 @@ import (
 	"github.com/signet-dev/signet/pkg/attest"
 	"github.com/signet-dev/signet/pkg/bundle"
 	"github.com/signet-dev/signet/pkg/fulcio"
-	"github.com/signet-dev/signet/pkg/trust"
 	"github.com/signet-dev/signet/pkg/verify"
 )
 
@@ -52,6 +52,7 @@ type verifyOptions struct {
 	insecureIgnoreSCT  bool
 
 	output string
+	jobs   int
 }
 
 // cosign's --certificate-github-workflow-* flags and the extension each one checks.
@@ -136,7 +137,8 @@ bundles as JSON Lines, instead of --bundle; --key also takes npm's registry key 
 	fs.IntVar(&opts.tsaThreshold, "tsa-threshold", 0, "distinct timestamp authority operators whose timestamps must verify (a certificate bundle without a signed log time always needs one)")
 	fs.BoolVar(&opts.insecureIgnoreTlog, "insecure-ignore-tlog", false, "INSECURE: accept a bundle without verified transparency log entries (a timestamp is still required)")
 	fs.BoolVar(&opts.insecureIgnoreSCT, "insecure-ignore-sct", false, "INSECURE: do not require SCTs in the certificate")
-	fs.StringVarP(&opts.output, "output", "o", "text", "output format: text or json")
+	fs.StringVarP(&opts.output, "output", "o", "text", "output format: text or json (JSON Lines, one document per artifact, for several)")
+	fs.IntVar(&opts.jobs, "jobs", runtime.NumCPU(), "artifacts verified at once (default: the number of CPUs)")
 	return cmd
 }
 
@@ -307,13 +309,10 @@ func runVerify(ctx context.Context, env *Env, o *verifyOptions) error {
 		}
 		arts = append(arts, art)
 	}
-	results, err := verifyAll(ctx, env, o, arts)
-	var u usageError
-	if errors.As(err, &u) {
-		return err
+	if o.jobs < 1 {
+		return usagef("--jobs must be at least 1")
 	}
-	printResults(env, o, results)
-	return err
+	return verifyAll(ctx, env, o, arts)
 }
 
 // result is one verification: an artifact against one bundle.
@@ -323,40 +322,82 @@ type result struct {
 	err error
 }
 
-// printResults writes the results: one JSON document (indented when there is one result,
-// else one per line), or one line on stderr for each and the statements on stdout.
-func printResults(env *Env, o *verifyOptions, results []result) {
-	if o.output == "json" {
-		for _, r := range results {
-			if len(results) == 1 {
-				enc := json.NewEncoder(env.Stdout)
-				enc.SetIndent("", "  ")
-				_ = enc.Encode(r.res)
-				continue
-			}
-			data, _ := json.Marshal(r.res)
-			fmt.Fprintf(env.Stdout, "%s\n", data)
-		}
-		return
-	}
-	printed := map[string]bool{}
-	for _, r := range results {
+// resultWriter prints results as they come, in argument order: one JSON document (indented
+// when there is one artifact, else one per line), or a line on stderr for each and the
+// statements on stdout; for several artifacts a summary line, and on a terminal a progress
+// line. It keeps no result once printed.
+type resultWriter struct {
+	env      *Env
+	json     bool
+	total    int // artifacts
+	results  int
+	failed   int
+	first    error
+	lastStmt string
+	progress *progress
+	start    time.Time
+}
+
+func newResultWriter(env *Env, o *verifyOptions, total int) *resultWriter {
+	return &resultWriter{env: env, json: o.output == "json", total: total, start: time.Now(),
+		progress: newProgress(env, total, o.output != "json", "verified")}
+}
+
+// add prints the results of one artifact.
+func (w *resultWriter) add(rs []result) {
+	w.progress.clear()
+	failed := false
+	for _, r := range rs {
+		w.results++
 		if r.err != nil {
-			if len(results) > 1 {
-				fmt.Fprintf(env.Stderr, "signet: error: %s: %s\n", r.art, oneLine(stepMessage(r.err)))
+			failed = true
+			w.failed++
+			if w.first == nil {
+				w.first = r.err
 			}
-			continue
 		}
-		fmt.Fprintln(env.Stderr, successLine(r.art, r.res))
-		if st := string(r.res.Statement); st != "" && !printed[st] {
-			printed[st] = true
-			fmt.Fprintf(env.Stdout, "%s\n", st)
+		switch {
+		case w.json && w.total == 1 && len(rs) == 1:
+			enc := json.NewEncoder(w.env.Stdout)
+			enc.SetIndent("", "  ")
+			_ = enc.Encode(r.res)
+		case w.json:
+			data, _ := json.Marshal(r.res)
+			fmt.Fprintf(w.env.Stdout, "%s\n", data)
+		case r.err != nil:
+			if w.total > 1 || len(rs) > 1 {
+				fmt.Fprintf(w.env.Stderr, "signet: error: %s: %s\n", r.art, oneLine(stepMessage(r.err)))
+			}
+		default:
+			fmt.Fprintln(w.env.Stderr, successLine(r.art, r.res))
+			// A statement about many subjects is printed once, not once per subject.
+			if st := string(r.res.Statement); st != "" && st != w.lastStmt {
+				w.lastStmt = st
+				fmt.Fprintf(w.env.Stdout, "%s\n", st)
+			}
 		}
 	}
+	w.progress.step(failed)
+}
+
+// finish writes the summary of several results and returns the error of the whole: nil
+// when all verified, the one failure of a single verification, else a multiError.
+func (w *resultWriter) finish() error {
+	several := w.results > 1
+	if several && !w.json && w.failed == 0 {
+		fmt.Fprintf(w.env.Stderr, "signet: verified %d of %d in %s\n", w.results, w.results, time.Since(w.start).Round(time.Millisecond))
+	}
+	switch {
+	case w.failed == 0:
+		return nil
+	case !several:
+		return w.first
+	}
+	return &multiError{failed: w.failed, total: w.results, first: w.first}
 }
 
 // multiError is the failure of some of several verifications; each was reported on its
-// own, and the exit code and hint are those of the first.
+// own, the hint is that of the first, and the exit code is 1.
 type multiError struct {
 	failed, total int
 	first         error
@@ -367,24 +408,24 @@ func (e *multiError) Error() string {
 }
 func (e *multiError) Unwrap() error { return e.first }
 
-// verifyAll verifies every artifact against its bundles, and returns a result for each
-// pair, in order. Each artifact is read once.
-func verifyAll(ctx context.Context, env *Env, o *verifyOptions, arts []artifactArg) ([]result, error) {
-	var results []result
-	add := func(r result) { results = append(results, r) }
-	failAll := func(step verify.Step, err error) ([]result, error) {
+// verifyAll verifies every artifact against its bundles on --jobs goroutines, and prints
+// the results in argument order as they come. Each artifact is read once; the trusted root
+// is parsed once, and a batch Verifier proves what the bundles share once.
+func verifyAll(ctx context.Context, env *Env, o *verifyOptions, arts []artifactArg) error {
+	w := newResultWriter(env, o, len(arts))
+	failAll := func(step verify.Step, err error) error {
 		var u usageError
 		if errors.As(err, &u) {
-			return nil, err
+			return err
 		}
 		var ve *verify.Error
 		if !errors.As(err, &ve) {
 			err = &verify.Error{Step: step, Err: err}
 		}
 		for _, a := range arts {
-			add(result{art: a.arg, res: failedResult(a.arg, step, err), err: err})
+			w.add([]result{{art: a.arg, res: failedResult(a.arg, step, err), err: err}})
 		}
-		return results, finish(results)
+		return w.finish()
 	}
 	p, err := o.policy(env.Now())
 	if err != nil {
@@ -408,8 +449,8 @@ func verifyAll(ctx context.Context, env *Env, o *verifyOptions, arts []artifactA
 	if err != nil {
 		return failAll(verify.StepTrust, fmt.Errorf("loading trust material: %w", err))
 	}
-	tr := rt.cfg.TrustedRoot
-	for _, a := range arts {
+	vf := verify.NewVerifier(rt.cfg.TrustedRoot)
+	one := func(a artifactArg) []result {
 		list := atts
 		if list == nil {
 			// Each file's own bundle, in the discovery order of client-spec §4.1.1:
@@ -423,38 +464,42 @@ func verifyAll(ctx context.Context, env *Env, o *verifyOptions, arts []artifactA
 			b, err := readBundle(path)
 			if err != nil {
 				err = &verify.Error{Step: verify.StepBundle, Err: err}
-				add(result{art: a.arg, res: failedResult(a.arg, verify.StepBundle, err), err: err})
-				continue
+				return []result{{art: a.arg, res: failedResult(a.arg, verify.StepBundle, err), err: err}}
 			}
 			list = []attest.Attestation{{Format: attest.FormatBundle, Bundle: b}}
 		}
-		for _, r := range verifyArtifact(tr, p, o, a, list, format) {
-			add(r)
-		}
+		return verifyArtifact(vf, p, o, a, list, format)
 	}
-	return results, finish(results)
-}
-
-// finish is the error of a set of results: nil when all verified, the one failure of a
-// single verification, else a multiError.
-func finish(results []result) error {
-	var first error
-	n := 0
-	for _, r := range results {
-		if r.err != nil {
-			n++
-			if first == nil {
-				first = r.err
+	// Workers take artifacts in order; the printer waits for each in order. At most window
+	// artifacts are in flight, so memory does not grow with their number.
+	jobs := min(o.jobs, len(arts))
+	window := 4 * jobs
+	type job struct {
+		a   artifactArg
+		out chan []result
+	}
+	work := make(chan job)
+	pending := make(chan chan []result, window)
+	for range jobs {
+		go func() {
+			for j := range work {
+				j.out <- one(j.a)
 			}
+		}()
+	}
+	go func() {
+		for _, a := range arts {
+			out := make(chan []result, 1)
+			pending <- out
+			work <- job{a, out}
 		}
+		close(work)
+		close(pending)
+	}()
+	for out := range pending {
+		w.add(<-out)
 	}
-	switch {
-	case n == 0:
-		return nil
-	case len(results) == 1:
-		return first
-	}
-	return &multiError{failed: n, total: len(results), first: first}
+	return w.finish()
 }
 
 func failedResult(art string, step verify.Step, err error) *verify.Result {
@@ -533,10 +578,10 @@ func orNone(s string) string {
 }
 
 // verifyArtifact verifies one artifact against each of its attestations.
-func verifyArtifact(tr *trust.TrustedRoot, p verify.Policy, o *verifyOptions, a artifactArg, atts []attest.Attestation, format string) []result {
+func verifyArtifact(vf *verify.Verifier, p verify.Policy, o *verifyOptions, a artifactArg, atts []attest.Attestation, format string) []result {
 	var out []result
 	one := func(att attest.Attestation, art verify.Artifact) result {
-		res, err := verifyOne(tr, p, o, a, att, art)
+		res, err := verifyOne(vf, p, o, a, att, art)
 		res.Artifact = a.arg
 		if o.attestationPath != "" {
 			res.Attestation = &verify.AttestationSource{File: o.attestationPath, Format: att.Format, Index: att.Index, Publisher: att.Publisher}
@@ -570,7 +615,7 @@ func verifyArtifact(tr *trust.TrustedRoot, p verify.Policy, o *verifyOptions, a 
 	return out
 }
 
-func verifyOne(tr *trust.TrustedRoot, p verify.Policy, o *verifyOptions, a artifactArg, att attest.Attestation, art verify.Artifact) (*verify.Result, error) {
+func verifyOne(vf *verify.Verifier, p verify.Policy, o *verifyOptions, a artifactArg, att attest.Attestation, art verify.Artifact) (*verify.Result, error) {
 	if att.Err != nil {
 		err := &verify.Error{Step: verify.StepBundle, Err: fmt.Errorf("%s: attestation %d: %w", o.attestationPath, att.Index, att.Err)}
 		return failedResult(a.arg, verify.StepBundle, err), err
@@ -583,7 +628,7 @@ func verifyOne(tr *trust.TrustedRoot, p verify.Policy, o *verifyOptions, a artif
 		p.PyPI = &attest.PyPIPolicy{Distribution: a.name}
 		p.Publisher = att.Publisher
 	}
-	return verify.Verify(tr, att.Bundle, art, p)
+	return vf.Verify(att.Bundle, art, p)
 }
 
 func successLine(artifact string, r *verify.Result) string {

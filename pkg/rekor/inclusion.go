@@ -3,6 +3,7 @@ package rekor
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	pbrekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	"golang.org/x/mod/sumdb/tlog"
@@ -18,6 +19,41 @@ import (
 // from the leaf to the proof's root hash. Then the checkpoint is verified with the log's
 // key (see VerifyCheckpoint), and its tree size and root hash must be the proof's.
 func VerifyInclusion(e *pbrekor.TransparencyLogEntry, log *trust.Log) error {
+	return (*Checkpoints)(nil).VerifyInclusion(e, log)
+}
+
+// Checkpoints remembers the checkpoints whose log signature verified, so that a batch
+// verifier checks the signature of a checkpoint shared by many entries once. It remembers
+// the fact (these exact bytes carry a good signature by this log), never a verdict: every
+// entry's proof is still checked against the checkpoint. The zero value is ready; a nil
+// *Checkpoints remembers nothing. Safe for concurrent use.
+type Checkpoints struct {
+	seen sync.Map // checkpointKey -> *Checkpoint
+}
+
+type checkpointKey struct {
+	log      *trust.Log
+	envelope string
+}
+
+// verify is VerifyCheckpoint, remembered.
+func (c *Checkpoints) verify(envelope string, log *trust.Log) (*Checkpoint, error) {
+	if c == nil {
+		return VerifyCheckpoint(envelope, log)
+	}
+	key := checkpointKey{log, envelope}
+	if cp, ok := c.seen.Load(key); ok {
+		return cp.(*Checkpoint), nil
+	}
+	cp, err := VerifyCheckpoint(envelope, log)
+	if err == nil {
+		c.seen.Store(key, cp)
+	}
+	return cp, err
+}
+
+// VerifyInclusion is the package's VerifyInclusion with c remembering checkpoints.
+func (c *Checkpoints) VerifyInclusion(e *pbrekor.TransparencyLogEntry, log *trust.Log) error {
 	p := e.GetInclusionProof()
 	if p == nil {
 		return errors.New("log entry has no inclusion proof")
@@ -59,13 +95,13 @@ func VerifyInclusion(e *pbrekor.TransparencyLogEntry, log *trust.Log) error {
 	if envelope == "" {
 		return errors.New("inclusion proof has no checkpoint")
 	}
-	c, err := VerifyCheckpoint(envelope, log)
+	cp, err := c.verify(envelope, log)
 	if err != nil {
 		return err
 	}
-	if c.Size != uint64(size) || c.RootHash != root {
+	if cp.Size != uint64(size) || cp.RootHash != root {
 		return fmt.Errorf("%w: checkpoint %q commits to tree size %d, root hash %x; the inclusion proof to tree size %d, root hash %x",
-			ErrInconsistent, c.Origin, c.Size, c.RootHash[:], size, root[:])
+			ErrInconsistent, cp.Origin, cp.Size, cp.RootHash[:], size, root[:])
 	}
 	return nil
 }

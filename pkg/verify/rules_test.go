@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"regexp"
 	"testing"
 	"time"
@@ -317,25 +318,32 @@ func TestVerifyRules(t *testing.T) {
 			}},
 	}
 	run := func(t *testing.T, b build, step verify.Step, errRe string) {
-		in := newInstance(t)
-		pb, art, p := b(in)
-		bd, err := bundle.New(pb)
-		require.NoError(t, err)
-		res, err := verify.Verify(in.trustedRoot(), bd, art, p)
-		if step == "" {
-			require.NoError(t, err)
-			require.True(t, res.Verified)
-			return
+		for _, mode := range verifyModes {
+			t.Run(mode.name, func(t *testing.T) { runMode(t, mode.verify, b, step, errRe) })
 		}
-		var ve *verify.Error
-		require.True(t, errors.As(err, &ve), "verified, or failed with %v", err)
-		require.Equal(t, step, ve.Step, "failed for another reason: %v", err)
-		require.Regexp(t, regexp.MustCompile(errRe), err.Error())
 	}
 	for _, r := range rules {
 		t.Run(r.name+"/valid", func(t *testing.T) { run(t, r.valid, "", "") })
 		t.Run(r.name+"/wrong", func(t *testing.T) { run(t, r.wrong, r.step, r.errRe) })
 	}
+}
+
+func runMode(t *testing.T, verifyFn func(*instance, *bundle.Bundle, verify.Artifact, verify.Policy) (*verify.Result, error),
+	b func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy), step verify.Step, errRe string) {
+	in := newInstance(t)
+	pb, art, p := b(in)
+	bd, err := bundle.New(pb)
+	require.NoError(t, err)
+	res, err := verifyFn(in, bd, art, p)
+	if step == "" {
+		require.NoError(t, err)
+		require.True(t, res.Verified)
+		return
+	}
+	var ve *verify.Error
+	require.True(t, errors.As(err, &ve), "verified, or failed with %v", err)
+	require.Equal(t, step, ve.Step, "failed for another reason: %v", err)
+	require.Regexp(t, regexp.MustCompile(errRe), err.Error())
 }
 
 // TestVerifyResultProvenIndex: the result reports the index a SET or a proof covers.
@@ -526,4 +534,40 @@ func (in *instance) v2KeyEntryBundle(key crypto.PublicKey) *pbbundle.Bundle {
 		Hash: crypto.SHA256, Digest: ms.MessageDigest.Digest, Signature: ms.Signature})
 	b.VerificationMaterial.TlogEntries = []*pbrekor.TransparencyLogEntry{in.v2.Append(body)}
 	return b
+}
+
+// TestVerifierConcurrent shares one Verifier among goroutines verifying bundles of one
+// certificate, some valid and some tampered: each gets its own verdict.
+func TestVerifierConcurrent(t *testing.T) {
+	in := newInstance(t)
+	type job struct {
+		b     *bundle.Bundle
+		valid bool
+	}
+	var jobs []job
+	for i := range 24 {
+		pb := in.messageBundle(in.v1, i%3 == 0)
+		valid := i%4 != 1
+		if !valid {
+			msgSig(pb).Signature[5] ^= 1
+		}
+		b, err := bundle.New(pb)
+		require.NoError(t, err)
+		jobs = append(jobs, job{b, valid})
+	}
+	vf := verify.NewVerifier(in.trustedRoot())
+	errs := make(chan error, len(jobs))
+	for _, j := range jobs {
+		go func() {
+			_, err := vf.Verify(j.b, artifactReader(), keylessPolicy())
+			if j.valid != (err == nil) {
+				errs <- fmt.Errorf("valid %v, got %v", j.valid, err)
+				return
+			}
+			errs <- nil
+		}()
+	}
+	for range jobs {
+		require.NoError(t, <-errs)
+	}
 }

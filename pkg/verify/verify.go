@@ -42,7 +42,12 @@ const MaxClockSkew = 5 * time.Minute
 // Verify checks b for art against tr under p. It returns the Result on success; on failure
 // it returns a Result describing the failure and an *Error naming the step that failed.
 func Verify(tr *trust.TrustedRoot, b *bundle.Bundle, art Artifact, p Policy) (*Result, error) {
-	v := &verification{tr: tr, b: b, art: art, p: &p,
+	return verifyWith(tr, nil, b, art, p)
+}
+
+// verifyWith runs the pipeline, with the facts a Verifier remembers (nil: none).
+func verifyWith(tr *trust.TrustedRoot, facts *Verifier, b *bundle.Bundle, art Artifact, p Policy) (*Result, error) {
+	v := &verification{tr: tr, facts: facts, b: b, art: art, p: &p,
 		res: &Result{MediaType: ResultMediaType, BundleMediaType: b.MediaType}}
 	err := v.run()
 	if err != nil {
@@ -87,11 +92,12 @@ func noteUnusable(ve *Error, tr *trust.TrustedRoot) error {
 }
 
 type verification struct {
-	tr  *trust.TrustedRoot
-	b   *bundle.Bundle
-	art Artifact
-	p   *Policy
-	res *Result
+	tr    *trust.TrustedRoot
+	facts *Verifier // what a batch verifier proved before, or nil
+	b     *bundle.Bundle
+	art   Artifact
+	p     *Policy
+	res   *Result
 
 	// key verifies the signature: the leaf certificate's key or the policy's key.
 	key crypto.PublicKey
@@ -299,7 +305,7 @@ func (v *verification) verifyTlogEvidence() error {
 		}
 
 		if p := e.GetInclusionProof(); p != nil {
-			if err := rekor.VerifyInclusion(e, log); err != nil {
+			if err := v.facts.checkpointMemo().VerifyInclusion(e, log); err != nil {
 				return fail(StepTlog, "log entry %d (%s): %v", i, log.BaseURL, err)
 			}
 			// A Rekor v2 entry's index is its leaf index, which only the proof proves.
@@ -374,7 +380,7 @@ func (v *verification) verifyCertificate() error {
 		return nil
 	}
 	for _, t := range v.times {
-		chain, ca, err := fulcio.VerifyChain(leaf, v.tr.CertificateAuthorities, t.Time)
+		chain, ca, err := v.facts.verifyChain(v.tr, leaf, t.Time)
 		if err != nil {
 			return fail(StepCertificate, "at the %s time %s vouched for by %s: %v", sourceName(t.Source), t.Time.Format(time.RFC3339), t.Authority, err)
 		}
@@ -387,7 +393,7 @@ func (v *verification) verifyCertificate() error {
 	if len(v.chain) < 2 {
 		return fail(StepSCT, "the certificate chain has no issuer to verify SCTs against")
 	}
-	if _, err := fulcio.VerifySCTs(leaf, v.chain[1], v.tr.CTLogs, v.p.ctlogThreshold(), v.p.now().Add(MaxClockSkew)); err != nil {
+	if err := v.facts.verifySCTs(v.tr, leaf, v.chain[1], v.p.ctlogThreshold(), v.p.now().Add(MaxClockSkew)); err != nil {
 		return fail(StepSCT, "%v", err)
 	}
 	return nil

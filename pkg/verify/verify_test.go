@@ -192,6 +192,37 @@ func keylessPolicy() verify.Policy {
 
 func msgSig(b *pbbundle.Bundle) *pbcommon.MessageSignature { return b.GetMessageSignature() }
 
+// verifyModes are the two ways to verify: the one-bundle Verify, and a batch Verifier that
+// has verified other bundles of the same instance first (the same certificate, logs and
+// checkpoints), so that what it remembers is in play. Every case must come out the same.
+var verifyModes = []struct {
+	name   string
+	verify func(in *instance, b *bundle.Bundle, art verify.Artifact, p verify.Policy) (*verify.Result, error)
+}{
+	{"Verify", func(in *instance, b *bundle.Bundle, art verify.Artifact, p verify.Policy) (*verify.Result, error) {
+		return verify.Verify(in.trustedRoot(), b, art, p)
+	}},
+	{"Verifier", func(in *instance, b *bundle.Bundle, art verify.Artifact, p verify.Policy) (*verify.Result, error) {
+		vf := verify.NewVerifier(in.trustedRoot())
+		in.warm(vf)
+		return vf.Verify(b, art, p)
+	}},
+}
+
+// warm has vf verify valid bundles of the instance, made now: its certificate's chain and
+// SCTs, its logs' checkpoints. Their verdicts do not matter (a case may have broken the
+// instance); what vf remembers does.
+func (in *instance) warm(vf *verify.Verifier) {
+	for _, pb := range []*pbbundle.Bundle{in.messageBundle(in.v1, false), in.messageBundle(in.v2, true), in.dsseBundle(in.v1)} {
+		if b, err := bundle.New(pb); err == nil {
+			_, _ = vf.Verify(b, artifactReader(), keylessPolicy())
+		}
+	}
+	if b, err := bundle.New(in.keyBundle()); err == nil {
+		_, _ = vf.Verify(b, artifactReader(), verify.Policy{Key: in.key.Public(), Now: signingTime.Add(time.Hour)})
+	}
+}
+
 type verifyCase struct {
 	name string
 	// build makes the bundle, trusted root, artifact and policy from a fresh instance.
@@ -496,30 +527,32 @@ func TestVerify(t *testing.T) {
 		}},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			in := newInstance(t)
-			pb, art, p := c.build(in)
-			b, err := bundle.New(pb)
-			require.NoError(t, err)
-			res, err := verify.Verify(in.trustedRoot(), b, art, p)
-			require.NotNil(t, res)
-			require.Equal(t, verify.ResultMediaType, res.MediaType)
-			if c.step == "" {
+		for _, mode := range verifyModes {
+			t.Run(c.name+"/"+mode.name, func(t *testing.T) {
+				in := newInstance(t)
+				pb, art, p := c.build(in)
+				b, err := bundle.New(pb)
 				require.NoError(t, err)
-				require.True(t, res.Verified)
-				require.Nil(t, res.Error)
-				return
-			}
-			require.Error(t, err)
-			var ve *verify.Error
-			require.True(t, errors.As(err, &ve), "error %v is not a *verify.Error", err)
-			require.Equal(t, c.step, ve.Step, "failed for another reason: %v", err)
-			require.False(t, res.Verified)
-			require.Equal(t, c.step, res.Error.Step)
-			if c.errRe != "" {
-				require.Regexp(t, regexp.MustCompile(c.errRe), err.Error())
-			}
-		})
+				res, err := mode.verify(in, b, art, p)
+				require.NotNil(t, res)
+				require.Equal(t, verify.ResultMediaType, res.MediaType)
+				if c.step == "" {
+					require.NoError(t, err)
+					require.True(t, res.Verified)
+					require.Nil(t, res.Error)
+					return
+				}
+				require.Error(t, err)
+				var ve *verify.Error
+				require.True(t, errors.As(err, &ve), "error %v is not a *verify.Error", err)
+				require.Equal(t, c.step, ve.Step, "failed for another reason: %v", err)
+				require.False(t, res.Verified)
+				require.Equal(t, c.step, res.Error.Step)
+				if c.errRe != "" {
+					require.Regexp(t, regexp.MustCompile(c.errRe), err.Error())
+				}
+			})
+		}
 	}
 }
 
