@@ -71,8 +71,17 @@ func OSEnv() *Env {
 			defer fmt.Fprintln(os.Stderr)
 			return term.ReadPassword(int(os.Stdin.Fd()))
 		},
-		HTTP: &http.Client{},
+		HTTP: &http.Client{Transport: transport()},
 	}
+}
+
+// transport is the default transport with room for many connections to one service: signing
+// many files talks to each service from --parallel goroutines, and a connection that cannot
+// be kept idle costs a new TCP (and TLS) handshake on the next request.
+func transport() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return t
 }
 
 func (e *Env) getenv(key string) string {

@@ -21,11 +21,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	pbbundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	pbcommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	pbdsse "github.com/sigstore/protobuf-specs/gen/pb-go/dsse"
+	pbrekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 
 	"github.com/signet-dev/signet/pkg/bundle"
 	"github.com/signet-dev/signet/pkg/dsse"
@@ -77,6 +79,11 @@ type Config struct {
 	Timeout time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+
+	// verifier checks each new bundle; made once, it proves what the bundles of one
+	// identity share (the certificate's chain and SCTs) once.
+	verifierOnce sync.Once
+	verifier     *verify.Verifier
 }
 
 func (c *Config) now() time.Time {
@@ -329,27 +336,54 @@ func (c *Config) finish(ctx context.Context, id *Identity, b *pbbundle.Bundle, s
 		entry.PublicKey = id.Signer.Public()
 	}
 
-	// Timestamps first: they prove the signature existed while the certificate was valid.
-	for _, s := range c.Services.TSAs {
-		client := &tsa.Client{URL: s.URL, HTTP: c.HTTP, Retry: c.retry()}
-		ts, err := client.Timestamp(ctx, sig)
-		if err != nil {
-			return nil, fail(StepTimestamp, err)
+	// The timestamps and the log entries are all over the signature, independent of each
+	// other: ask every service at once, so that signing waits for the slowest, not the sum.
+	// The first failure cancels the rest.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stamps := make([][]byte, len(c.Services.TSAs))
+	entries := make([]*pbrekor.TransparencyLogEntry, len(c.Services.Tlogs))
+	errs := make([]error, len(stamps)+len(entries))
+	var wg sync.WaitGroup
+	for i, s := range c.Services.TSAs {
+		wg.Go(func() {
+			client := &tsa.Client{URL: s.URL, HTTP: c.HTTP, Retry: c.retry()}
+			var err error
+			if stamps[i], err = client.Timestamp(ctx, sig); err != nil {
+				errs[i] = fail(StepTimestamp, err)
+				cancel()
+			}
+		})
+	}
+	for i, s := range c.Services.Tlogs {
+		wg.Go(func() {
+			client := &rekor.Client{BaseURL: s.URL, Version: int(s.MajorAPIVersion), HTTP: c.HTTP, Retry: c.retry()}
+			var err error
+			if entries[i], err = client.Upload(ctx, entry); err != nil {
+				errs[len(stamps)+i] = fail(StepTlog, err)
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	// The first service to fail on its own, not one the cancellation stopped.
+	var first error
+	for _, err := range errs {
+		if err != nil && (first == nil || errors.Is(first, context.Canceled) && !errors.Is(err, context.Canceled)) {
+			first = err
 		}
+	}
+	if first != nil {
+		return nil, first
+	}
+	for _, ts := range stamps {
 		if vm.TimestampVerificationData == nil {
 			vm.TimestampVerificationData = &pbbundle.TimestampVerificationData{}
 		}
 		vm.TimestampVerificationData.Rfc3161Timestamps = append(vm.TimestampVerificationData.Rfc3161Timestamps,
 			&pbcommon.RFC3161SignedTimestamp{SignedTimestamp: ts})
 	}
-	for _, s := range c.Services.Tlogs {
-		client := &rekor.Client{BaseURL: s.URL, Version: int(s.MajorAPIVersion), HTTP: c.HTTP, Retry: c.retry()}
-		e, err := client.Upload(ctx, entry)
-		if err != nil {
-			return nil, fail(StepTlog, err)
-		}
-		vm.TlogEntries = append(vm.TlogEntries, e)
-	}
+	vm.TlogEntries = entries
 	if err := c.selfVerify(id, b, art); err != nil {
 		return nil, fail(StepVerify, err)
 	}
@@ -379,7 +413,8 @@ func (c *Config) selfVerify(id *Identity, pb *pbbundle.Bundle, art verify.Artifa
 		p.Identities = []verify.Matcher{verify.Exact(who.SAN)}
 		p.Issuers = []verify.Matcher{verify.Exact(who.Issuer)}
 	}
-	if _, err := verify.Verify(c.TrustedRoot, b, art, p); err != nil {
+	c.verifierOnce.Do(func() { c.verifier = verify.NewVerifier(c.TrustedRoot) })
+	if _, err := c.verifier.Verify(b, art, p); err != nil {
 		return fmt.Errorf("the new bundle does not verify against the trusted root: %w", err)
 	}
 	return nil

@@ -14,6 +14,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -323,4 +325,46 @@ func TestKeylessWithoutCA(t *testing.T) {
 	requireStep(t, err, sign.StepCertificate)
 	require.ErrorContains(t, err, "the signing config lists no certificate authority")
 	require.Zero(t, f.fulcio.Requests())
+}
+
+// TestSignAsksServicesAtOnce: the timestamp authority and the log are asked at the same time
+// (signing waits for the slowest, not the sum): here the TSA answers only once the log has
+// been asked. The twin: a failing TSA fails the signing, whatever the log does.
+func TestSignAsksServicesAtOnce(t *testing.T) {
+	f := newFake(t)
+	logAsked := make(chan struct{})
+	var once sync.Once
+	rekor := sigstoretest.NewRekorServer(f.v2, sigstoretest.RekorOptions{})
+	logSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() { close(logAsked) })
+		rekor.ServeHTTP(w, r)
+	}))
+	t.Cleanup(logSrv.Close)
+	var tsaFails atomic.Bool
+	tsaSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-logAsked:
+		case <-time.After(5 * time.Second):
+			http.Error(w, "the log was not asked meanwhile", http.StatusServiceUnavailable)
+			return
+		}
+		if tsaFails.Load() {
+			http.Error(w, "no", http.StatusBadRequest)
+			return
+		}
+		f.tsa.ServeHTTP(w, r)
+	}))
+	t.Cleanup(tsaSrv.Close)
+	cfg := f.config(t, 2, true)
+	cfg.Services.Tlogs[0].URL = logSrv.URL
+	cfg.Services.TSAs[0].URL = tsaSrv.URL + "/api/v1/timestamp"
+	cfg.Timeout = 10 * time.Second
+	id, err := cfg.Keyless(context.Background(), token(), mustKey(t, sign.ECDSAP256))
+	require.NoError(t, err)
+	_, err = cfg.SignArtifact(context.Background(), id, bytes.NewReader(artifact))
+	require.NoError(t, err, "the TSA was asked alone")
+
+	tsaFails.Store(true)
+	_, err = cfg.SignArtifact(context.Background(), id, bytes.NewReader(artifact))
+	requireStep(t, err, sign.StepTimestamp)
 }
