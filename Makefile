@@ -10,10 +10,10 @@ SHARED  := $(abspath $(or $(SIGNET_SHARED_DIR),../shared))
 
 .PHONY: build test conformance corpus ecosystem e2e e2e-full stack-up stack-up-full stack-down demo bench fuzz lint clean
 
-## build: compile signet and the conformance adapter into bin/
+## build: compile signet and the conformance adapter into bin/ (static: no cgo, no dynamic loader at start-up)
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/signet ./cmd/signet
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/signet-conformance ./cmd/signet-conformance
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/signet ./cmd/signet
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/signet-conformance ./cmd/signet-conformance
 
 ## test: unit, CLI (testscript) and conformance tests, then the conformance suite as a subprocess
 test: build
