@@ -58,7 +58,7 @@ t0=$(date +%s)
 make -s build
 mkdir -p "$bench_bin"
 go build -trimpath -o "$bench_bin/alt" ./scripts/bench/alt
-go build -trimpath -ldflags '-s -w' -o "$bench_bin/empty" ./scripts/bench/empty
+CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$bench_bin/empty" ./scripts/bench/empty # as make build builds signet
 install_peer sigstore-go-verification "$sigstore_go_verifier"
 (cd scripts/bench/sgbatch && GOFLAGS=-buildvcs=false go build -trimpath -o "$bench_bin/sgbatch" .)
 if want sign; then
