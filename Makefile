@@ -61,7 +61,15 @@ demo:
 bench: build
 	scripts/bench.sh
 
-## fuzz: run every fuzz target briefly (FUZZTIME=10s by default)
+## bench-compare: signet against sigstore-go and cosign in the same run, alternating: start-up, one
+## verify, 1,000 verifies, signing 100 files (peers installed once into .cache/bench; RUNS, BATCH_RUNS,
+## SIGN_FILES, SIGN_RUNS, ... in scripts/bench-compare.sh)
+.PHONY: bench-compare
+bench-compare: build
+	scripts/bench-compare.sh
+
+## fuzz: run every fuzz target for FUZZTIME (20s by default) and keep the inputs that found new
+## coverage in each package's testdata/fuzz
 fuzz:
 	scripts/fuzz.sh
 

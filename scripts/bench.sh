@@ -16,7 +16,9 @@ if [ ! -d "$cases" ]; then
   exit 1
 fi
 runs=${RUNS:-200}
-cache=$PWD/.cache/bench
+# shellcheck source=bench/lib.sh
+. scripts/bench/lib.sh
+cache=$bench_cache
 mkdir -p "$cache/bin"
 
 echo "== in-process (go test -bench ./pkg/verify)"
@@ -35,11 +37,8 @@ awk -v s="$(mbs BenchmarkHashArtifact/signet)" -v c="$(mbs BenchmarkHashArtifact
 
 echo "== whole process ($runs runs each)"
 make -s build
-oracle=$cache/bin/sigstore-go-verification
-if [ ! -x "$oracle" ]; then
-  echo "installing sigstore-go's example verifier v1.3.0 (once)..."
-  GOBIN=$cache/bin GOTOOLCHAIN=local go install github.com/sigstore/sigstore-go/examples/sigstore-go-verification@v1.3.0
-fi
+install_peer sigstore-go-verification "$sigstore_go_verifier"
+oracle=$bench_bin/sigstore-go-verification
 root=pkg/trust/data/public-good/trusted_root.json
 artifact=$cases/a.txt
 bundle=$cases/happy-path-v0.3/bundle.sigstore.json
@@ -69,14 +68,14 @@ fi
 awk -v s="$s" -v o="$o" 'BEGIN {printf "signet verify %.2f ms, sigstore-go example %.2f ms per run: signet takes %.2fx the time\n", s/1000, o/1000, s/o}'
 
 echo "== signing throughput: ${SIGN_FILES:=100} files, one identity, against the local Sigstore (core)"
-signer=$cache/bin/conformance
-if [ ! -x "$signer" ]; then
-  echo "installing sigstore-go's conformance client v1.3.0 (once)..."
-  GOBIN=$cache/bin GOTOOLCHAIN=local go install github.com/sigstore/sigstore-go/test/conformance@v1.3.0
-fi
-running() { [ -f .cache/stack/run/env.sh ] && (. .cache/stack/run/env.sh && curl -fs -o /dev/null "$SIGNET_STACK_FULCIO_URL/api/v2/configuration"); }
+install_peer sigstore-go-conformance "$sigstore_go_conformance"
+signer=$bench_bin/sigstore-go-conformance
+# One stack at a time on this host (fixed ports): the lock the e2e tests take.
+mkdir -p .cache/e2e
+exec {lockfd}>>.cache/e2e/lock
+flock -w 900 "$lockfd" || { echo "bench: another run holds .cache/e2e/lock (the Sigstore stack's)" >&2; exit 1; }
 started=
-if ! running; then
+if ! stack_running; then
   scripts/stack/install.sh core >/dev/null
   scripts/stack/up.sh core >/dev/null
   started=1

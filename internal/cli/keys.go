@@ -55,21 +55,30 @@ func loadPublicKey(path string) (crypto.PublicKey, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parsePublicKey(data, path)
+}
+
+// parsePublicKey parses the first PEM block of data, which must be a public key; name says
+// where data came from, in errors.
+func parsePublicKey(data []byte, name string) (crypto.PublicKey, error) {
 	block, _ := pem.Decode(data)
 	if block == nil {
-		return nil, fmt.Errorf("%w: %s is not a PEM file", errInput, path)
+		return nil, fmt.Errorf("%w: %s is not a PEM file", errInput, name)
 	}
-	var pub crypto.PublicKey
+	var (
+		pub crypto.PublicKey
+		err error
+	)
 	switch block.Type {
 	case "PUBLIC KEY":
 		pub, err = x509.ParsePKIXPublicKey(block.Bytes)
 	case "RSA PUBLIC KEY":
 		pub, err = x509.ParsePKCS1PublicKey(block.Bytes)
 	default:
-		return nil, fmt.Errorf("%w: %s holds a %q PEM block, not a public key", errInput, path, block.Type)
+		return nil, fmt.Errorf("%w: %s holds a %q PEM block, not a public key", errInput, name, block.Type)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", errInput, path, err)
+		return nil, fmt.Errorf("%w: %s: %v", errInput, name, err)
 	}
 	return pub, nil
 }
