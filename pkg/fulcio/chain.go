@@ -103,6 +103,87 @@ func VerifyChain(leaf *x509.Certificate, cas []*trust.Authority, t time.Time) ([
 	return nil, nil, fmt.Errorf("%w at %s: %s", ErrUntrustedChain, formatTime(t), strings.Join(failures, "; "))
 }
 
+// ProvenCA is a certificate authority of the trusted root whose own chain VerifyChain has
+// proven, for a leaf issued by its first certificate, and whose certificates above the first
+// constrain no leaf (no name constraints, no extended key usage that excludes code signing).
+// Leaves of it can then be checked against its first certificate alone (VerifyIssuedBy): the
+// path from there to its root is the same for every such leaf. A batch verifier uses it to
+// prove that part of the path once.
+type ProvenCA struct {
+	ca *trust.Authority
+}
+
+// Prove returns a ProvenCA when chain is what VerifyChain returned for ca: the leaf followed by
+// exactly ca's chain, and nothing above ca's first certificate constrains the leaf. ok is false
+// otherwise.
+func Prove(chain []*x509.Certificate, ca *trust.Authority) (p ProvenCA, ok bool) {
+	if ca == nil || len(chain) != len(ca.Chain)+1 {
+		return ProvenCA{}, false
+	}
+	for i, c := range ca.Chain {
+		if !chain[i+1].Equal(c) {
+			return ProvenCA{}, false
+		}
+		if i > 0 && !constrainsNoLeaf(c) {
+			return ProvenCA{}, false
+		}
+	}
+	return ProvenCA{ca: ca}, true
+}
+
+// constrainsNoLeaf reports whether c places no constraint on the leaves below it that
+// crypto/x509 would check: no name constraints, and no extended key usage without code signing.
+func constrainsNoLeaf(c *x509.Certificate) bool {
+	if c.PermittedDNSDomainsCritical || len(c.PermittedDNSDomains) > 0 || len(c.ExcludedDNSDomains) > 0 ||
+		len(c.PermittedIPRanges) > 0 || len(c.ExcludedIPRanges) > 0 || len(c.PermittedEmailAddresses) > 0 ||
+		len(c.ExcludedEmailAddresses) > 0 || len(c.PermittedURIDomains) > 0 || len(c.ExcludedURIDomains) > 0 {
+		return false
+	}
+	if len(c.UnknownExtKeyUsage) > 0 {
+		return false
+	}
+	return len(c.ExtKeyUsage) == 0 || slices.ContainsFunc(c.ExtKeyUsage, func(u x509.ExtKeyUsage) bool {
+		return u == x509.ExtKeyUsageAny || u == x509.ExtKeyUsageCodeSigning
+	})
+}
+
+// VerifyIssuedBy checks leaf at time t against a proven CA, as VerifyChain would, with the
+// CA's first certificate as the anchor of path validation: the leaf and that certificate are
+// checked by crypto/x509 (signature, validity, key usages), the certificates above it only for
+// validity at t, since the rest of their path was proven. It returns the chain (leaf first, the
+// CA's chain after it); an error means only that this shortcut does not apply, and the caller
+// falls back to VerifyChain.
+func (p ProvenCA) VerifyIssuedBy(leaf *x509.Certificate, t time.Time) ([]*x509.Certificate, error) {
+	ca := p.ca
+	if ca == nil || !ca.ValidFor.Contains(t) {
+		return nil, errors.New("the CA is not valid at that time")
+	}
+	if t.Before(leaf.NotBefore) || t.After(leaf.NotAfter) || leaf.IsCA ||
+		!slices.Contains(leaf.ExtKeyUsage, x509.ExtKeyUsageCodeSigning) {
+		return nil, errors.New("the leaf is not a code-signing certificate valid at that time")
+	}
+	for _, c := range ca.Chain[1:] {
+		if t.Before(c.NotBefore) || t.After(c.NotAfter) {
+			return nil, errors.New("a CA certificate is not valid at that time")
+		}
+	}
+	subject, err := leafForVerify(leaf)
+	if err != nil {
+		return nil, err
+	}
+	anchor := x509.NewCertPool()
+	anchor.AddCert(ca.Chain[0])
+	if _, err := subject.Verify(x509.VerifyOptions{CurrentTime: t, Roots: anchor,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}}); err != nil {
+		return nil, err
+	}
+	chain := append([]*x509.Certificate{leaf}, ca.Chain...)
+	if err := checkProfile(chain); err != nil {
+		return nil, err
+	}
+	return chain, nil
+}
+
 // checkProfile applies what crypto/x509 leaves out of path validation (it ignores key
 // usage): the leaf's key usage includes digitalSignature; every intermediate (the
 // certificates between the leaf and the trust anchor) is a CA whose key usage includes

@@ -1,15 +1,21 @@
 package fulcio_test
 
 import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"math/big"
 	"testing"
 	"time"
 
 	"github.com/signet-dev/signet/internal/sigstoretest"
 	"github.com/signet-dev/signet/pkg/fulcio"
 	"github.com/signet-dev/signet/pkg/trust"
+	pbcommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
 	pbtrust "github.com/sigstore/protobuf-specs/gen/pb-go/trustroot/v1"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -178,4 +184,86 @@ func otherNameSAN(t testing.TB, typeID asn1.ObjectIdentifier, value string) []by
 	der, err := asn1.Marshal([]asn1.RawValue{{FullBytes: b}})
 	require.NoError(t, err)
 	return der
+}
+
+// TestProvenCA: once VerifyChain has proven a CA's path, another leaf of it is checked against
+// its intermediate alone, and gets the same verdicts: a leaf of another CA, a leaf outside its
+// validity, a CA outside its window, and a chain that is not the CA's are all refused.
+func TestProvenCA(t *testing.T) {
+	ca := sigstoretest.NewCA(t, sigstoretest.WithCAClock(clock))
+	other := sigstoretest.NewCA(t, sigstoretest.WithCAClock(clock))
+	tr := trustedRoot(t, []*pbtrust.CertificateAuthority{ca.Authority()}, nil)
+	first := ca.IssueLeaf(newSignerKey(t), sigstoretest.LeafOptions{})
+	chain, authority, err := fulcio.VerifyChain(first, tr.CertificateAuthorities, clock)
+	require.NoError(t, err)
+	p, ok := fulcio.Prove(chain, authority)
+	require.True(t, ok)
+
+	second := ca.IssueLeaf(newSignerKey(t), sigstoretest.LeafOptions{})
+	got, err := p.VerifyIssuedBy(second, clock)
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	require.Same(t, second, got[0])
+	require.True(t, got[2].Equal(ca.Root()))
+
+	_, err = p.VerifyIssuedBy(other.IssueLeaf(newSignerKey(t), sigstoretest.LeafOptions{}), clock)
+	require.Error(t, err, "a leaf of another CA")
+	_, err = p.VerifyIssuedBy(second, second.NotAfter.Add(time.Second))
+	require.Error(t, err, "after the leaf expired")
+	_, err = p.VerifyIssuedBy(ca.IssueLeaf(newSignerKey(t), sigstoretest.LeafOptions{KeyUsage: x509.KeyUsageKeyEncipherment}), clock)
+	require.ErrorIs(t, err, fulcio.ErrProfile)
+
+	closed := ca.Authority()
+	closed.ValidFor.End = timestamppb.New(clock.Add(-time.Minute))
+	trClosed := trustedRoot(t, []*pbtrust.CertificateAuthority{closed}, nil)
+	pc, ok := fulcio.Prove(chain, trClosed.CertificateAuthorities[0])
+	require.True(t, ok)
+	_, err = pc.VerifyIssuedBy(second, clock)
+	require.Error(t, err, "the CA's window closed")
+
+	// Prove takes only the CA's own chain.
+	_, ok = fulcio.Prove(chain[:2], authority)
+	require.False(t, ok)
+	trOther := trustedRoot(t, []*pbtrust.CertificateAuthority{other.Authority()}, nil)
+	_, ok = fulcio.Prove(chain, trOther.CertificateAuthorities[0])
+	require.False(t, ok)
+}
+
+// TestProveRefusesConstrainingRoot: a root with name constraints constrains every leaf below
+// it, so its path is never taken as proven for other leaves.
+func TestProveRefusesConstrainingRoot(t *testing.T) {
+	for _, constrained := range []bool{false, true} {
+		rootKey, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+		rootTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "root"},
+			NotBefore: clock.Add(-time.Hour), NotAfter: clock.Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+			KeyUsage: x509.KeyUsageCertSign}
+		if constrained {
+			rootTmpl.PermittedEmailAddresses = []string{"example.com"}
+		}
+		root := mustCert(t, rootTmpl, rootTmpl, rootKey.Public(), rootKey)
+		interKey, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+		inter := mustCert(t, &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "inter"},
+			NotBefore: clock.Add(-time.Hour), NotAfter: clock.Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+			KeyUsage: x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}}, root, interKey.Public(), rootKey)
+		leaf := mustCert(t, &x509.Certificate{SerialNumber: big.NewInt(3), EmailAddresses: []string{"a@example.com"},
+			NotBefore: clock.Add(-time.Minute), NotAfter: clock.Add(time.Minute), KeyUsage: x509.KeyUsageDigitalSignature,
+			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}}, inter, newSignerKey(t), interKey)
+		authority := &pbtrust.CertificateAuthority{Uri: "https://ca.example.com",
+			CertChain: &pbcommon.X509CertificateChain{Certificates: []*pbcommon.X509Certificate{{RawBytes: inter.Raw}, {RawBytes: root.Raw}}},
+			ValidFor:  &pbcommon.TimeRange{Start: timestamppb.New(clock.Add(-time.Hour))}}
+		tr := trustedRoot(t, []*pbtrust.CertificateAuthority{authority}, nil)
+		chain, ca, err := fulcio.VerifyChain(leaf, tr.CertificateAuthorities, clock)
+		require.NoError(t, err)
+		_, ok := fulcio.Prove(chain, ca)
+		require.Equal(t, !constrained, ok, "constrained root: %v", constrained)
+	}
+}
+
+func mustCert(t *testing.T, tmpl, parent *x509.Certificate, pub crypto.PublicKey, key crypto.Signer) *x509.Certificate {
+	t.Helper()
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, key)
+	require.NoError(t, err)
+	c, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	return c
 }

@@ -15,12 +15,14 @@ import (
 // Verifier verifies many bundles against one trusted root, from as many goroutines as the
 // caller likes. Many bundles share facts, never verdicts: it remembers what it proved once
 // and reuses it — that a certificate chains to a CA of the trusted root (re-checking every
-// certificate's and the CA's validity at each bundle's own times), that a certificate's SCTs
-// verify, that a checkpoint carries the log's signature — and every bundle still goes
-// through every step of Verify. It uses no network.
+// certificate's and the CA's validity at each bundle's own times), that a CA's intermediate
+// chains to its root (so that another leaf of that CA is checked against the intermediate
+// only), that a certificate's SCTs verify, that a checkpoint carries the log's signature —
+// and every bundle still goes through every step of Verify. It uses no network.
 type Verifier struct {
 	tr          *trust.TrustedRoot
 	chains      sync.Map // [32]byte (SHA-256 of the leaf) -> *chainFact
+	cas         sync.Map // *trust.Authority -> fulcio.ProvenCA
 	scts        sync.Map // sctKey -> time.Time (the latest SCT time allowed when they verified)
 	checkpoints rekor.Checkpoints
 }
@@ -63,11 +65,27 @@ func (v *Verifier) verifyChain(tr *trust.TrustedRoot, leaf *x509.Certificate, t 
 		cf := f.(*chainFact)
 		return append([]*x509.Certificate{leaf}, cf.chain[1:]...), cf.ca, nil
 	}
-	chain, ca, err := fulcio.VerifyChain(leaf, tr.CertificateAuthorities, t)
-	if err == nil {
-		v.chains.Store(key, &chainFact{chain: chain, ca: ca})
+	// Another leaf of a CA whose path to its root was proven: only the last step is new.
+	var chain []*x509.Certificate
+	var ca *trust.Authority
+	var err error
+	v.cas.Range(func(k, p any) bool {
+		if c, e := p.(fulcio.ProvenCA).VerifyIssuedBy(leaf, t); e == nil {
+			chain, ca = c, k.(*trust.Authority)
+			return false
+		}
+		return true
+	})
+	if chain == nil {
+		if chain, ca, err = fulcio.VerifyChain(leaf, tr.CertificateAuthorities, t); err != nil {
+			return nil, nil, err
+		}
+		if p, ok := fulcio.Prove(chain, ca); ok {
+			v.cas.Store(ca, p)
+		}
 	}
-	return chain, ca, err
+	v.chains.Store(key, &chainFact{chain: chain, ca: ca})
+	return chain, ca, nil
 }
 
 type sctKey struct {
