@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -69,13 +70,13 @@ func (e *sourceError) Unwrap() error { return e.err }
 
 // jwtLike matches anything that could be a JWT or a piece of one (every JWT header starts
 // with "eyJ", base64url for `{"`).
-var jwtLike = regexp.MustCompile(`eyJ[A-Za-z0-9_\-.]*`)
+var jwtLike = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`eyJ[A-Za-z0-9_\-.]*`) })
 
 // clean makes text that came from a server or a helper program safe to put in an error
 // message: one line, no control characters, at most 200 characters, and nothing that looks
 // like a token (a helper that fails might still print one).
 func clean(s string) string {
-	s = jwtLike.ReplaceAllString(strings.TrimSpace(s), "[redacted]")
+	s = jwtLike().ReplaceAllString(strings.TrimSpace(s), "[redacted]")
 	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
 		s = s[:i] + " ..."
 	}

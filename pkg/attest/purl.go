@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // MaxPURLLength bounds a package URL, from a flag or from a signed statement.
@@ -23,11 +24,11 @@ type PURL struct {
 	Version   string // as written (percent-decoded); empty when the purl names no version
 }
 
-var purlTypeRE = regexp.MustCompile(`^[a-z][a-z0-9.+-]*$`)
+var purlTypeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9.+-]*$`) })
 
 // npmNameRE is what an npm package or scope name may hold once lower-cased: npm's URL-safe
 // characters (validate-npm-package-name), never starting with "." or "_".
-var npmNameRE = regexp.MustCompile(`^[a-z0-9~!*'()-][a-z0-9._~!*'()-]*$`)
+var npmNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9~!*'()-][a-z0-9._~!*'()-]*$`) })
 
 // ParsePURL parses and normalises a package URL such as pkg:pypi/Requests@2.32.0 or
 // pkg:npm/%40scope/name@1.0.0 (pkg:npm/@scope/name@1.0.0 is read the same way).
@@ -46,7 +47,7 @@ func ParsePURL(s string) (PURL, error) {
 	rest = strings.TrimLeft(rest, "/")
 	typ, rest, ok := strings.Cut(rest, "/")
 	typ = strings.ToLower(typ)
-	if !ok || !purlTypeRE.MatchString(typ) {
+	if !ok || !purlTypeRE().MatchString(typ) {
 		return p, fmt.Errorf("package URL %q has no valid type (pkg:TYPE/NAME@VERSION)", s)
 	}
 	p.Type = typ
@@ -96,7 +97,7 @@ func (p *PURL) normalise() error {
 		if p.Namespace != "" {
 			return errors.New("PyPI packages have no namespace")
 		}
-		if !pypiNameRE.MatchString(p.Name) {
+		if !pypiNameRE().MatchString(p.Name) {
 			return fmt.Errorf("%q is not a valid Python package name", p.Name)
 		}
 		p.Name = NormalizePyPIName(p.Name)
@@ -105,11 +106,11 @@ func (p *PURL) normalise() error {
 		p.Namespace = strings.ToLower(p.Namespace)
 		if p.Namespace != "" {
 			scope, ok := strings.CutPrefix(p.Namespace, "@")
-			if !ok || !npmNameRE.MatchString(scope) {
+			if !ok || !npmNameRE().MatchString(scope) {
 				return fmt.Errorf("npm scope %q must be @ and a valid name", p.Namespace)
 			}
 		}
-		if !npmNameRE.MatchString(p.Name) || len(p.FullName()) > 214 {
+		if !npmNameRE().MatchString(p.Name) || len(p.FullName()) > 214 {
 			return fmt.Errorf("%q is not a valid npm package name", p.Name)
 		}
 	}
@@ -189,7 +190,7 @@ func checkVersion(typ, v string) error {
 			return err
 		}
 	case "npm":
-		if !semverRE.MatchString(v) {
+		if !semverRE().MatchString(v) {
 			return fmt.Errorf("%q is not a semantic version (npm versions are MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD])", v)
 		}
 	}
@@ -197,6 +198,8 @@ func checkVersion(typ, v string) error {
 }
 
 // semverRE is semver.org's regular expression for a version.
-var semverRE = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)` +
-	`(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?` +
-	`(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`)
+var semverRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)` +
+		`(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?` +
+		`(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`)
+})

@@ -6,17 +6,18 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // pypiNameRE is a valid Python distribution name (core metadata "Name").
-var pypiNameRE = regexp.MustCompile(`(?i)^([a-z0-9]|[a-z0-9][a-z0-9._-]*[a-z0-9])$`)
+var pypiNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)^([a-z0-9]|[a-z0-9][a-z0-9._-]*[a-z0-9])$`) })
 
-var pypiSeparators = regexp.MustCompile(`[-_.]+`)
+var pypiSeparators = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[-_.]+`) })
 
 // NormalizePyPIName is the PEP 503 normal form of a Python package name: lower case, every
 // run of "-", "_" and "." replaced by one "-". PyPI treats names equal in this form as one.
 func NormalizePyPIName(name string) string {
-	return strings.ToLower(pypiSeparators.ReplaceAllString(name, "-"))
+	return strings.ToLower(pypiSeparators().ReplaceAllString(name, "-"))
 }
 
 // MaxVersionLength bounds a version string.
@@ -34,13 +35,15 @@ type PEP440 struct {
 }
 
 // pep440RE is the version pattern of PEP 440 (Appendix B), as packaging.version uses it.
-var pep440RE = regexp.MustCompile(`(?i)^\s*v?` +
-	`(?:(?P<epoch>[0-9]+)!)?` +
-	`(?P<release>[0-9]+(?:\.[0-9]+)*)` +
-	`(?P<pre>[-_.]?(?P<pre_l>alpha|a|beta|b|preview|pre|c|rc)[-_.]?(?P<pre_n>[0-9]+)?)?` +
-	`(?P<post>(?:-(?P<post_n1>[0-9]+))|(?:[-_.]?(?P<post_l>post|rev|r)[-_.]?(?P<post_n2>[0-9]+)?))?` +
-	`(?P<dev>[-_.]?(?P<dev_l>dev)[-_.]?(?P<dev_n>[0-9]+)?)?` +
-	`(?:\+(?P<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?\s*$`)
+var pep440RE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^\s*v?` +
+		`(?:(?P<epoch>[0-9]+)!)?` +
+		`(?P<release>[0-9]+(?:\.[0-9]+)*)` +
+		`(?P<pre>[-_.]?(?P<pre_l>alpha|a|beta|b|preview|pre|c|rc)[-_.]?(?P<pre_n>[0-9]+)?)?` +
+		`(?P<post>(?:-(?P<post_n1>[0-9]+))|(?:[-_.]?(?P<post_l>post|rev|r)[-_.]?(?P<post_n2>[0-9]+)?))?` +
+		`(?P<dev>[-_.]?(?P<dev_l>dev)[-_.]?(?P<dev_n>[0-9]+)?)?` +
+		`(?:\+(?P<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?\s*$`)
+})
 
 // ParsePEP440 parses a Python version as packaging.version.Version does.
 func ParsePEP440(s string) (PEP440, error) {
@@ -48,11 +51,11 @@ func ParsePEP440(s string) (PEP440, error) {
 	if len(s) > MaxVersionLength {
 		return v, fmt.Errorf("version is longer than %d bytes", MaxVersionLength)
 	}
-	m := pep440RE.FindStringSubmatch(s)
+	m := pep440RE().FindStringSubmatch(s)
 	if m == nil {
 		return v, fmt.Errorf("%q is not a valid Python version (PEP 440)", s)
 	}
-	g := func(name string) string { return m[pep440RE.SubexpIndex(name)] }
+	g := func(name string) string { return m[pep440RE().SubexpIndex(name)] }
 	num := func(s string) *big.Int {
 		n, _ := new(big.Int).SetString(s, 10) // the pattern admits digits only
 		return n
@@ -164,8 +167,8 @@ type Distribution struct {
 const MaxFilenameLength = 512
 
 var (
-	wheelNameRE = regexp.MustCompile(`^[A-Za-z0-9._]*$`)
-	buildTagRE  = regexp.MustCompile(`^[0-9]+`)
+	wheelNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9._]*$`) })
+	buildTagRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]+`) })
 )
 
 // ParseDistribution parses a Python distribution filename.
@@ -189,7 +192,7 @@ func parseWheel(filename string) (*Distribution, error) {
 		return nil, fmt.Errorf("invalid wheel filename %q: wrong number of parts", filename)
 	}
 	parts := strings.SplitN(stem, "-", dashes-1)
-	if strings.Contains(parts[0], "__") || !wheelNameRE.MatchString(parts[0]) || parts[0] == "" {
+	if strings.Contains(parts[0], "__") || !wheelNameRE().MatchString(parts[0]) || parts[0] == "" {
 		return nil, fmt.Errorf("invalid wheel filename %q: invalid project name", filename)
 	}
 	v, err := ParsePEP440(parts[1])
@@ -198,7 +201,7 @@ func parseWheel(filename string) (*Distribution, error) {
 	}
 	d := &Distribution{Name: NormalizePyPIName(parts[0]), Version: v, Wheel: true}
 	if dashes == 5 {
-		digits := buildTagRE.FindString(parts[2])
+		digits := buildTagRE().FindString(parts[2])
 		if digits == "" {
 			return nil, fmt.Errorf("invalid wheel filename %q: the build tag %q does not start with a digit", filename, parts[2])
 		}

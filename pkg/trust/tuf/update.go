@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
@@ -164,7 +165,7 @@ func peek(data []byte) peeked {
 
 func date(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-var sigCount = regexp.MustCompile(`got (\d+), want (\d+)`)
+var sigCount = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`got (\d+), want (\d+)`) })
 
 // signatureError describes go-tuf's ErrUnsignedMetadata; nil for other errors.
 func signatureError(err error, what string) error {
@@ -172,7 +173,7 @@ func signatureError(err error, what string) error {
 	if !errors.As(err, &u) {
 		return nil
 	}
-	if m := sigCount.FindStringSubmatch(u.Msg); m != nil {
+	if m := sigCount().FindStringSubmatch(u.Msg); m != nil {
 		return fail(err, "too few valid signatures on %s (%s of threshold %s)", what, m[1], m[2])
 	}
 	return fail(err, "too few valid signatures on %s", what)
