@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"path"
 	"strings"
 
@@ -279,25 +278,9 @@ func (c *Client) PublicKey(ctx context.Context) (crypto.PublicKey, error) {
 	if c.Version != 1 {
 		return nil, fmt.Errorf("rekor: only Rekor v1 serves its public key (API version 1, not %d); a Rekor v2 log's key comes from its operator", c.Version)
 	}
-	u, err := url.Parse(c.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("rekor: URL %q is not an http(s) URL", c.BaseURL)
-	}
-	p := c.Retry
-	if p.MaxResponseSize == 0 {
-		p.MaxResponseSize = maxPublicKeySize
-	}
-	endpoint := strings.TrimRight(c.BaseURL, "/") + "/api/v1/log/publicKey"
-	resp, err := httpretry.Do(ctx, c.HTTP, func(ctx context.Context) (*http.Request, error) {
-		r, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
-		if err != nil {
-			return nil, err
-		}
-		r.Header.Set("Accept", "application/x-pem-file")
-		return r, nil
-	}, p)
+	resp, err := httpretry.Get(ctx, c.HTTP, c.Retry, ServiceName, c.BaseURL, "/api/v1/log/publicKey", "application/x-pem-file", maxPublicKeySize)
 	if err != nil {
-		return nil, httpretry.Named(err, ServiceName)
+		return nil, err
 	}
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/signet-dev/signet/pkg/internal/httpretry"
 	"github.com/signet-dev/signet/pkg/trust"
@@ -92,25 +91,9 @@ const (
 // trusted root. The chain must be a TSA chain as trust.CheckChain defines it; otherwise the
 // answer is unusable. It is what the service says; nothing vouches for it.
 func (c *Client) CertChain(ctx context.Context) ([]*x509.Certificate, error) {
-	u, err := url.Parse(c.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("tsa: URL %q is not an http(s) URL", c.URL)
-	}
-	p := c.Retry
-	if p.MaxResponseSize == 0 {
-		p.MaxResponseSize = maxCertChainSize
-	}
-	endpoint := strings.TrimRight(c.URL, "/") + "/certchain"
-	resp, err := httpretry.Do(ctx, c.HTTP, func(ctx context.Context) (*http.Request, error) {
-		r, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
-		if err != nil {
-			return nil, err
-		}
-		r.Header.Set("Accept", "application/pem-certificate-chain")
-		return r, nil
-	}, p)
+	resp, err := httpretry.Get(ctx, c.HTTP, c.Retry, ServiceName, c.URL, "/certchain", "application/pem-certificate-chain", maxCertChainSize)
 	if err != nil {
-		return nil, httpretry.Named(err, ServiceName)
+		return nil, err
 	}
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {

@@ -382,6 +382,16 @@ func Excerpt(body []byte) string {
 // DoJSON sends body (nil for none) as JSON with method to base+path, asking for JSON, under
 // policy p; responses larger than limit (when p sets none) are refused. Errors name service.
 func DoJSON(ctx context.Context, client *http.Client, p Policy, service, method, base, path string, body []byte, limit int64) (*http.Response, error) {
+	return request(ctx, client, p, service, method, base, path, "application/json", body, limit)
+}
+
+// Get fetches base+path, asking for the media type accept, under policy p; responses larger
+// than limit (when p sets none) are refused. Errors name service.
+func Get(ctx context.Context, client *http.Client, p Policy, service, base, path, accept string, limit int64) (*http.Response, error) {
+	return request(ctx, client, p, service, http.MethodGet, base, path, accept, nil, limit)
+}
+
+func request(ctx context.Context, client *http.Client, p Policy, service, method, base, path, accept string, body []byte, limit int64) (*http.Response, error) {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("%s: URL %q is not an http(s) URL", strings.ToLower(service), base)
@@ -402,7 +412,7 @@ func DoJSON(ctx context.Context, client *http.Client, p Policy, service, method,
 		if body != nil {
 			r.Header.Set("Content-Type", "application/json")
 		}
-		r.Header.Set("Accept", "application/json")
+		r.Header.Set("Accept", accept)
 		return r, nil
 	}, p)
 	return resp, Named(err, service)
