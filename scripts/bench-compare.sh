@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench-compare: signet against its peers, in the same run, on the same cores (issue 9).
 #
-#  1. start-up: `signet --help` and the empty Go program (scripts/bench/empty);
+#  1. start-up: `signet --help`, the empty Go program (scripts/bench/empty) and the dependency
+#     floor (scripts/bench/depfloor: nothing but the packages signet's formats and TUF need);
 #  2. one verify of a real public-good bundle: `signet verify --offline --trusted-root`, the
 #     empty program, and sigstore-go's example verifier on the same bundle and root;
 #  3. 1,000 verifies of public-good-shaped bundles (scripts/bench/genbundles, made once):
@@ -59,6 +60,7 @@ make -s build
 mkdir -p "$bench_bin"
 go build -trimpath -o "$bench_bin/alt" ./scripts/bench/alt
 CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$bench_bin/empty" ./scripts/bench/empty # as make build builds signet
+CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$bench_bin/depfloor" ./scripts/bench/depfloor
 install_peer sigstore-go-verification "$sigstore_go_verifier"
 (cd scripts/bench/sgbatch && GOFLAGS=-buildvcs=false go build -trimpath -o "$bench_bin/sgbatch" .)
 if want sign; then
@@ -89,8 +91,10 @@ if want startup; then
   echo "== 1a. start-up: signet --help and the empty Go program ($runs runs each, alternating)"
   "$alt" -runs "$runs" -warmup 3 -tsv "$tsv" \
     'signet --help' :: "$signet" --help :: \
-    'empty Go program' :: "$bench_bin/empty"
+    'empty Go program' :: "$bench_bin/empty" :: \
+    'dependency floor (scripts/bench/depfloor)' :: "$bench_bin/depfloor"
   target 'signet --help / empty Go program' 'empty Go program' 1.5
+  echo "(the dependency floor links only protobuf-specs, protojson, go-tuf metadata, net/http and crypto/x509: signet --help / floor $(ratio 'dependency floor (scripts/bench/depfloor)')x)"
 fi
 
 if want verify; then
