@@ -385,7 +385,7 @@ func (w *resultWriter) add(rs []result) {
 func (w *resultWriter) finish() error {
 	several := w.results > 1
 	if several && !w.json && w.failed == 0 {
-		fmt.Fprintf(w.env.Stderr, "signet: verified %d of %d in %s\n", w.results, w.results, time.Since(w.start).Round(time.Millisecond))
+		fmt.Fprintf(w.env.Stderr, "signet: all %d verified in %s\n", w.results, time.Since(w.start).Round(time.Millisecond))
 	}
 	switch {
 	case w.failed == 0:

@@ -336,45 +336,22 @@ func (c *Config) finish(ctx context.Context, id *Identity, b *pbbundle.Bundle, s
 		entry.PublicKey = id.Signer.Public()
 	}
 
-	// The timestamps and the log entries are all over the signature, independent of each
-	// other: ask every service at once, so that signing waits for the slowest, not the sum.
-	// The first failure cancels the rest.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	// Timestamps first: they prove the signature existed while the certificate was valid, and a
+	// log entry is forever, so none is made for a signature whose timestamp failed. The
+	// authorities are asked at once, and then the logs at once: a file waits for the slowest
+	// of each, not for the sum. A log request is never cancelled half-way (rekor-tiles
+	// batches concurrent writes, and a cancelled one can fail the others of its batch).
 	stamps := make([][]byte, len(c.Services.TSAs))
-	entries := make([]*pbrekor.TransparencyLogEntry, len(c.Services.Tlogs))
-	errs := make([]error, len(stamps)+len(entries))
-	var wg sync.WaitGroup
-	for i, s := range c.Services.TSAs {
-		wg.Go(func() {
-			client := &tsa.Client{URL: s.URL, HTTP: c.HTTP, Retry: c.retry()}
-			var err error
-			if stamps[i], err = client.Timestamp(ctx, sig); err != nil {
-				errs[i] = fail(StepTimestamp, err)
-				cancel()
-			}
-		})
-	}
-	for i, s := range c.Services.Tlogs {
-		wg.Go(func() {
-			client := &rekor.Client{BaseURL: s.URL, Version: int(s.MajorAPIVersion), HTTP: c.HTTP, Retry: c.retry()}
-			var err error
-			if entries[i], err = client.Upload(ctx, entry); err != nil {
-				errs[len(stamps)+i] = fail(StepTlog, err)
-				cancel()
-			}
-		})
-	}
-	wg.Wait()
-	// The first service to fail on its own, not one the cancellation stopped.
-	var first error
-	for _, err := range errs {
-		if err != nil && (first == nil || errors.Is(first, context.Canceled) && !errors.Is(err, context.Canceled)) {
-			first = err
+	if err := parallel(len(stamps), func(i int) error {
+		client := &tsa.Client{URL: c.Services.TSAs[i].URL, HTTP: c.HTTP, Retry: c.retry()}
+		ts, err := client.Timestamp(ctx, sig)
+		if err != nil {
+			return fail(StepTimestamp, err)
 		}
-	}
-	if first != nil {
-		return nil, first
+		stamps[i] = ts
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	for _, ts := range stamps {
 		if vm.TimestampVerificationData == nil {
@@ -382,6 +359,19 @@ func (c *Config) finish(ctx context.Context, id *Identity, b *pbbundle.Bundle, s
 		}
 		vm.TimestampVerificationData.Rfc3161Timestamps = append(vm.TimestampVerificationData.Rfc3161Timestamps,
 			&pbcommon.RFC3161SignedTimestamp{SignedTimestamp: ts})
+	}
+	entries := make([]*pbrekor.TransparencyLogEntry, len(c.Services.Tlogs))
+	if err := parallel(len(entries), func(i int) error {
+		s := c.Services.Tlogs[i]
+		client := &rekor.Client{BaseURL: s.URL, Version: int(s.MajorAPIVersion), HTTP: c.HTTP, Retry: c.retry()}
+		e, err := client.Upload(ctx, entry)
+		if err != nil {
+			return fail(StepTlog, err)
+		}
+		entries[i] = e
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	vm.TlogEntries = entries
 	if err := c.selfVerify(id, b, art); err != nil {
@@ -392,6 +382,22 @@ func (c *Config) finish(ctx context.Context, id *Identity, b *pbbundle.Bundle, s
 
 // selfVerify runs the bundle through signet's verifier with a policy for exactly this
 // signer, so that nothing unverifiable is ever written.
+// parallel runs f(0) to f(n-1) at once and returns the first error by index.
+func parallel(n int, f func(i int) error) error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = f(i) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (c *Config) selfVerify(id *Identity, pb *pbbundle.Bundle, art verify.Artifact) error {
 	b, err := bundle.New(pb)
 	if err != nil {
