@@ -41,6 +41,13 @@ run_one() {
   sleep 1 # file times have a second's grain on some file systems
   go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -fuzzminimizetime 1s -parallel 1 "$pkg" >"$out" 2>&1
   rc=$?
+  # The Go fuzzer sometimes reports "context deadline exceeded" when its time runs out while it
+  # minimises an input that found new coverage (not a failure: no input is written); that is
+  # no finding.
+  if [ $rc -ne 0 ] && grep -q 'context deadline exceeded' "$out" && ! grep -q 'Failing input written' "$out"; then
+    echo "   (the fuzzer's time ran out while it minimised a new input: not a failure)" >>"$out"
+    rc=0
+  fi
   { echo "== $pkg $target ($fuzztime)"; cat "$out"; keep_new "$cache/$pkg/$target" "$dir/testdata/fuzz/$target" "$stamp"; } | flock "$lock" cat
   [ $rc -eq 0 ] || echo "$pkg $target" >>"$failures"
   rm -f "$stamp" "$out"
