@@ -94,7 +94,8 @@ if want startup; then
     'empty Go program' :: "$bench_bin/empty" :: \
     'dependency floor (scripts/bench/depfloor)' :: "$bench_bin/depfloor"
   target 'signet --help / empty Go program' 'empty Go program' 1.5
-  echo "(the dependency floor links only protobuf-specs, protojson, go-tuf metadata, net/http and crypto/x509: signet --help / floor $(ratio 'dependency floor (scripts/bench/depfloor)')x)"
+  awk -v r="$(ratio 'dependency floor (scripts/bench/depfloor)')" 'BEGIN {
+    printf "(the dependency floor links only protobuf-specs, protojson, go-tuf metadata, net/http and crypto/x509: signet --help / floor %.2fx)\n", r }'
 fi
 
 if want verify; then
