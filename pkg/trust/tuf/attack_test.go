@@ -61,6 +61,17 @@ func TestAttacks(t *testing.T) {
 			func(e *env, _ []byte) { e.repo.PublishSnapshot() },
 			"rollback attack: snapshot version 3 drops targets.json, which the trusted snapshot names"},
 
+		// Signed metadata of a shape go-tuf does not expect (it panics on a timestamp that
+		// names no snapshot): refused, never a crash.
+		{"timestamp naming no snapshot",
+			func(e *env, _ []byte) {
+				delete(e.repo.Timestamp.Signed.Meta, "snapshot.json")
+				e.repo.Timestamp.Signed.Version++
+				e.repo.Sign(sigstoretest.TUFTimestamp, -1)
+			},
+			func(e *env, _ []byte) { e.repo.PublishTimestamp() },
+			"TUF metadata of an unexpected shape"},
+
 		// Freeze: expired metadata, served again or newly published.
 		{"timestamp served after its expiry",
 			func(e *env, _ []byte) { e.now = t0.Add(25 * time.Hour) },

@@ -136,7 +136,8 @@ type session struct {
 
 // newSession trusts the instance's initial root, which must be signed by its own threshold.
 func newSession(root []byte, at time.Time) (*session, error) {
-	tm, err := trustedmetadata.New(root)
+	var tm *trustedmetadata.TrustedMetadata
+	err := guard(func() (err error) { tm, err = trustedmetadata.New(root); return err })
 	if err != nil {
 		p := peek(root)
 		if e := signatureError(err, fmt.Sprintf("initial root version %d by its own keys", p.Signed.Version)); e != nil {
@@ -184,7 +185,7 @@ func signatureError(err error, what string) error {
 func (s *session) updateRoot(data []byte, name string) error {
 	trusted := s.tm.Root
 	want := trusted.Signed.Version + 1
-	if _, err := s.tm.UpdateRoot(data); err != nil {
+	if err := guard(func() error { _, err := s.tm.UpdateRoot(data); return err }); err != nil {
 		got := peek(data).Signed.Version
 		if errors.As(err, new(*metadata.ErrUnsignedMetadata)) {
 			by := "its own keys"
@@ -222,7 +223,7 @@ var errEqualTimestamp = errors.New("the timestamp is the trusted one")
 // for the version already trusted.
 func (s *session) updateTimestamp(data []byte) error {
 	prev := s.tm.Timestamp
-	_, err := s.tm.UpdateTimestamp(data)
+	err := guard(func() error { _, err := s.tm.UpdateTimestamp(data); return err })
 	if err == nil {
 		s.ts = data
 		return nil
@@ -245,6 +246,21 @@ func (s *session) updateTimestamp(data []byte) error {
 		return s.checkTimestamp()
 	}
 	return fail(err, "invalid timestamp metadata: %v", err)
+}
+
+// errMetadataShape is metadata that go-tuf could not process: it panicked on it (as it does
+// on a signed timestamp that names no snapshot.json), and guard made the panic this error.
+var errMetadataShape = errors.New("TUF metadata of an unexpected shape")
+
+// guard runs a go-tuf call and turns a panic in it into an error: metadata from a repository
+// must never crash signet, however it is made.
+func guard(f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", errMetadataShape, r)
+		}
+	}()
+	return f()
 }
 
 func metaVersion(meta map[string]*metadata.MetaFiles, name string) int64 {
@@ -272,7 +288,7 @@ func (s *session) checkTimestamp() error {
 func (s *session) updateSnapshot(data []byte, name string, cached bool) error {
 	prev := s.tm.Snapshot
 	meta := s.tm.Timestamp.Signed.Meta["snapshot.json"]
-	_, err := s.tm.UpdateSnapshot(data, cached)
+	err := guard(func() error { _, err := s.tm.UpdateSnapshot(data, cached); return err })
 	if err == nil {
 		s.snap = data
 		return nil
@@ -321,7 +337,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // expired.
 func (s *session) updateTargets(data []byte, name string) error {
 	meta := s.tm.Snapshot.Signed.Meta["targets.json"]
-	_, err := s.tm.UpdateTargets(data)
+	err := guard(func() error { _, err := s.tm.UpdateTargets(data); return err })
 	if err == nil {
 		s.tgts = data
 		return nil
@@ -475,7 +491,7 @@ func (c *client) refresh(ctx context.Context, prev *cacheState) (*session, error
 	// 5.4 timestamp: the cached one (if it verifies under the new root) guards against
 	// rollback; the repository's replaces it unless it is the same version.
 	if prev != nil {
-		_, _ = s.tm.UpdateTimestamp(prev.Timestamp)
+		_ = guard(func() error { _, err := s.tm.UpdateTimestamp(prev.Timestamp); return err })
 		if s.tm.Timestamp != nil {
 			s.ts = prev.Timestamp
 		}
