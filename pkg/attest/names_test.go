@@ -1,6 +1,7 @@
 package attest_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -53,6 +54,7 @@ func TestParsePURL(t *testing.T) {
 		"pkg:1bad/name@1",                                               // a type starts with a letter
 		"pkg:npm/left-pad@1.0%0A",                                       // control character in the version
 		"pkg:npm/%zz@1.0.0",                                             // bad percent-encoding
+		"pkg:generic/" + strings.Repeat("\xfe", 400) + "@1",             // within the limit, but not once percent-encoded
 	}
 	for _, in := range invalid {
 		t.Run("invalid "+in, func(t *testing.T) {

@@ -83,6 +83,10 @@ func ParsePURL(s string) (PURL, error) {
 	if strings.ContainsFunc(p.Version, isControlOrSpace) {
 		return PURL{}, fmt.Errorf("package URL %q: the version holds spaces or control characters", s)
 	}
+	// The canonical form is what a signer writes into a statement: it must parse too.
+	if len(p.String()) > MaxPURLLength {
+		return PURL{}, fmt.Errorf("package URL is longer than %d bytes once percent-encoded", MaxPURLLength)
+	}
 	return p, nil
 }
 
