@@ -150,8 +150,8 @@ func decodeExtension(arc int, value []byte) (string, error) {
 
 // IdentityFromCertificate reads the subject identity and the Fulcio extensions of cert.
 // It checks nothing about trust: call VerifyChain first. It fails if the certificate has
-// no email, URI or Fulcio username SAN, more than one of them, or a Fulcio extension
-// whose value is malformed.
+// no email, URI or Fulcio username SAN, more than one of them, a Fulcio extension whose
+// value is malformed, or both issuer extensions (.1 and .8) with different values.
 func IdentityFromCertificate(cert *x509.Certificate) (*Identity, error) {
 	if cert == nil {
 		return nil, errors.New("no certificate")
@@ -196,6 +196,11 @@ func IdentityFromCertificate(cert *x509.Certificate) (*Identity, error) {
 		default:
 			*fe.field(&id.Extensions) = v
 		}
+	}
+	// Fulcio writes one token's issuer into both; two different values would be read one way
+	// by a client that takes .1 and another way by one that takes .8.
+	if haveV1 && haveV2 && issuerV1 != issuerV2 {
+		return nil, fmt.Errorf("certificate's OIDC issuer extensions disagree: %q in %s, %q in %s", issuerV1, OIDIssuerV1, issuerV2, OIDIssuerV2)
 	}
 	switch {
 	case haveV2:

@@ -37,11 +37,10 @@ func TestIdentityFromCertificate(t *testing.T) {
 			leaf: issue(sigstoretest.LeafOptions{Email: "alice@example.com", Issuer: "https://v2.example.com", OmitIssuerV1: true}),
 			want: &fulcio.Identity{SAN: "alice@example.com", SANType: "email", Issuer: "https://v2.example.com",
 				Extensions: fulcio.Extensions{Issuer: "https://v2.example.com"}}},
-		{name: ".8 wins over a different .1",
+		{name: "issuer extensions that disagree", // the tampered twin of "email with both issuer extensions"
 			leaf: issue(sigstoretest.LeafOptions{Email: "alice@example.com", Issuer: "https://v1.example.com", OmitIssuerV2: true,
 				ExtraExtensions: []pkix.Extension{{Id: sigstoretest.FulcioOID(8), Value: mustMarshalParams(t, "https://v2.example.com", "utf8")}}}),
-			want: &fulcio.Identity{SAN: "alice@example.com", SANType: "email", Issuer: "https://v2.example.com",
-				Extensions: fulcio.Extensions{Issuer: "https://v2.example.com"}}},
+			wantMsg: `OIDC issuer extensions disagree: "https://v1.example.com" in 1.3.6.1.4.1.57264.1.1, "https://v2.example.com" in 1.3.6.1.4.1.57264.1.8`},
 		{name: "no issuer at all",
 			leaf: issue(sigstoretest.LeafOptions{Email: "alice@example.com", OmitIssuerV1: true, OmitIssuerV2: true}),
 			want: &fulcio.Identity{SAN: "alice@example.com", SANType: "email"}},

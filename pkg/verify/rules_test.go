@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -168,6 +169,11 @@ func TestVerifyRules(t *testing.T) {
 		{name: "Fulcio leaf with an email and a foreign otherName", step: verify.StepCertificate, errRe: "exactly one subject alternative name, this one 2",
 			valid: leafWith(sigstoretest.LeafOptions{Email: signerEmail}),
 			wrong: leafWith(sigstoretest.LeafOptions{Email: signerEmail, UPN: "admin@example.com"})},
+		// The policy reads .8; a client that reads the deprecated .1 would see another issuer.
+		{name: "Fulcio leaf whose issuer extensions disagree", step: verify.StepCertificate, errRe: "OIDC issuer extensions disagree",
+			valid: leafWith(sigstoretest.LeafOptions{}),
+			wrong: leafWith(sigstoretest.LeafOptions{OmitIssuerV1: true, ExtraExtensions: []pkix.Extension{
+				{Id: sigstoretest.FulcioOID(1), Value: []byte("https://evil.example.com")}}})},
 
 		// The timestamp authority profile, and whose validity counts.
 		{name: "timestamp signed by a CA certificate", step: verify.StepTimestamp, errRe: "is a CA certificate",
