@@ -11,11 +11,13 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/signet-dev/signet/internal/sigstoretest"
 	"github.com/signet-dev/signet/pkg/trust"
+	"github.com/signet-dev/signet/pkg/verify"
 )
 
 func TestParsePublicKey(t *testing.T) {
@@ -122,6 +124,100 @@ func FuzzParsePublicKey(f *testing.F) {
 		_, _ = trust.KeyDetails(pub)
 		_, _ = trust.LogID(pub)
 	})
+}
+
+// FuzzParseTrustedKeys feeds the reader of verify --key files (several PEM keys with
+// headers) keys, headers and near misses. It never panics; what it accepts are keys with
+// windows that do not end before they start, and what it refuses is an input error.
+func FuzzParseTrustedKeys(f *testing.F) {
+	one := readKey(f, "ec-p256.pub")
+	f.Add(one)
+	f.Add(append(append([]byte{}, one...), one...))
+	block, _ := pem.Decode(one)
+	block.Headers = map[string]string{"Key-Id": "release", "Not-Before": "2025-01-01T00:00:00Z", "Not-After": "2026-01-01T00:00:00+02:00"}
+	f.Add(pem.EncodeToMemory(block))
+	block.Headers = map[string]string{"Not-After": "2024-01-01T00:00:00Z", "Not-Before": "2025-01-01T00:00:00Z"}
+	f.Add(pem.EncodeToMemory(block))
+	f.Add(append(append([]byte{}, one...), "trailing"...))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		keys, err := parseTrustedKeys(data, "keys.pem")
+		if err != nil {
+			if !errors.Is(err, errInput) || keys != nil {
+				t.Fatalf("refused with %v (keys %v): not a plain input error", err, keys)
+			}
+			return
+		}
+		if len(keys) == 0 {
+			t.Fatal("accepted a file with no key")
+		}
+		for _, k := range keys {
+			if k.Public == nil || (!k.ValidFor.End.IsZero() && k.ValidFor.End.Before(k.ValidFor.Start)) {
+				t.Fatalf("accepted %+v", k)
+			}
+		}
+	})
+}
+
+func TestParseTrustedKeys(t *testing.T) {
+	one := readKey(t, "ec-p256.pub")
+	withHeaders := func(h map[string]string) []byte {
+		b, _ := pem.Decode(one)
+		b.Headers = h
+		return pem.EncodeToMemory(b)
+	}
+	cat := func(parts ...[]byte) []byte {
+		var out []byte
+		for _, p := range parts {
+			out = append(out, p...)
+		}
+		return out
+	}
+	jan, dec := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC)
+	valid := []struct {
+		name string
+		data []byte
+		want []verify.TrustedKey // Public is checked for presence only
+	}{
+		{"one key", one, []verify.TrustedKey{{}}},
+		{"two keys, with text around them (RFC 7468)", cat([]byte("release keys\n"), one, []byte("\nthe old one:\n"), one, []byte("end\n")), []verify.TrustedKey{{}, {}}},
+		{"a key with an id and a window", withHeaders(map[string]string{"Key-Id": "release-2025", "Not-Before": "2025-01-01T00:00:00Z", "Not-After": "2025-12-01T00:00:00Z"}),
+			[]verify.TrustedKey{{ID: "release-2025", ValidFor: trust.TimeRange{Start: jan, End: dec}}}},
+		{"a window open at one end", withHeaders(map[string]string{"Not-After": "2025-12-01T01:00:00+01:00"}),
+			[]verify.TrustedKey{{ValidFor: trust.TimeRange{End: dec}}}},
+	}
+	for _, c := range valid {
+		t.Run(c.name, func(t *testing.T) {
+			keys, err := parseTrustedKeys(c.data, "keys.pem")
+			require.NoError(t, err)
+			require.Len(t, keys, len(c.want))
+			for i, k := range keys {
+				require.NotNil(t, k.Public)
+				require.Equal(t, c.want[i].ID, k.ID)
+				require.True(t, c.want[i].ValidFor.Start.Equal(k.ValidFor.Start) && c.want[i].ValidFor.End.Equal(k.ValidFor.End), "window %+v", k.ValidFor)
+			}
+		})
+	}
+	// Tampered twins of the valid cases, each wrong in one respect.
+	invalid := []struct {
+		name, msg string
+		data      []byte
+	}{
+		{"a misspelt header", `has the header "Not-Befor"`, withHeaders(map[string]string{"Not-Befor": "2025-01-01T00:00:00Z"})},
+		{"a time that is not RFC 3339", "Not-After is not an RFC 3339 time", withHeaders(map[string]string{"Not-After": "2025-12-01"})},
+		{"a window that ends before it starts", "Not-After is before Not-Before", withHeaders(map[string]string{"Not-Before": "2025-12-01T00:00:00Z", "Not-After": "2025-01-01T00:00:00Z"})},
+		{"a damaged block between two keys", "a PEM block that does not decode", cat(one, []byte("-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----\n"), one)},
+		{"a damaged last block", "a PEM block that does not decode", cat(one, []byte("-----BEGIN PUBLIC KEY-----\nMFkw\n"))},
+		{"a certificate among the keys", `holds a "CERTIFICATE" PEM block`, cat(one, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte{0x30, 0}}))},
+		{"no PEM at all", "is not a PEM file", []byte("hello")},
+	}
+	for _, c := range invalid {
+		t.Run(c.name, func(t *testing.T) {
+			keys, err := parseTrustedKeys(c.data, "keys.pem")
+			require.ErrorIs(t, err, errInput)
+			require.ErrorContains(t, err, c.msg)
+			require.Nil(t, keys)
+		})
+	}
 }
 
 // FuzzLoadCertificates feeds the reader of certificate files (sign --certificate and

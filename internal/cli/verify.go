@@ -36,8 +36,8 @@ type verifyOptions struct {
 	// cosign's GitHub workflow flags, kept as aliases of --certificate-extension.
 	githubWorkflow map[string]*string
 
-	keyPath string
-	trust   trustFlags
+	keyPaths []string
+	trust    trustFlags
 
 	predicateType        string
 	publish              bool
@@ -125,7 +125,7 @@ bundles as JSON Lines, instead of --bundle; --key also takes npm's registry key 
 		opts.githubWorkflow[gw.extension] = v
 		fs.StringVar(v, gw.flag, "", "require the certificate's "+gw.extension+" extension to be this value (cosign compatibility)")
 	}
-	fs.StringVar(&opts.keyPath, "key", "", "PEM public key `file` the bundle must be signed with (instead of an identity), or a registry's key set (npm's keys.json)")
+	fs.StringArrayVar(&opts.keyPaths, "key", nil, "PEM `file` of the public key(s) the bundle must be signed with, instead of an identity (repeatable; headers Key-Id, Not-Before, Not-After), or a registry's key set (npm's keys.json)")
 	fs.StringVar(&opts.predicateType, "predicate-type", "", "require an in-toto statement of this predicate type `URI`")
 	fs.BoolVar(&opts.publish, "publish", false, "require a publish attestation for --purl from --registry, and the artifact among its files")
 	fs.StringVar(&opts.purl, "purl", "", "with --publish: the package and version you install, as a package URL (`pkg:pypi/NAME@VERSION`, pkg:npm/NAME@VERSION)")
@@ -179,15 +179,15 @@ func (o *verifyOptions) policy(now time.Time) (verify.Policy, error) {
 	for _, v := range o.githubWorkflow {
 		hasIdentity = hasIdentity || *v != ""
 	}
-	if o.keyPath != "" {
+	if len(o.keyPaths) > 0 {
 		if hasIdentity {
 			return p, usagef("--key cannot be combined with certificate identity flags")
 		}
-		key, keys, err := loadVerificationKey(o.keyPath)
+		keys, keySet, err := loadVerificationKeys(o.keyPaths)
 		if err != nil {
-			return p, err
+			return p, withHint(err, "--key takes PEM public keys (PUBLIC KEY or RSA PUBLIC KEY blocks, with the optional headers Key-Id, Not-Before and Not-After), or a registry's key set (npm's keys.json)")
 		}
-		p.Key, p.RegistryKeys = key, keys
+		p.Keys, p.RegistryKeys = keys, keySet
 		return p, o.statementPolicy(&p)
 	}
 	if len(o.identities)+len(o.identityRegexps) == 0 || len(o.issuers)+len(o.issuerRegexps) == 0 {
@@ -532,7 +532,7 @@ func (o *verifyOptions) readAttestations(p verify.Policy) ([]attest.Attestation,
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", o.attestationPath, err)
 	}
-	byKey := p.Key != nil || p.RegistryKeys != nil
+	byKey := len(p.Keys) > 0 || p.RegistryKeys != nil
 	var keep []attest.Attestation
 	var others []string
 	for _, a := range all {

@@ -410,7 +410,7 @@ func (c *Config) selfVerify(id *Identity, pb *pbbundle.Bundle, art verify.Artifa
 		InsecureIgnoreSCT: len(c.TrustedRoot.CTLogs) == 0,
 		TSAThreshold:      len(c.Services.TSAs)}
 	if len(id.Chain) == 0 {
-		p.Key = id.Signer.Public()
+		p.Keys = []verify.TrustedKey{{Public: id.Signer.Public()}}
 	} else {
 		who, err := fulcio.IdentityFromCertificate(id.Chain[0])
 		if err != nil {

@@ -195,7 +195,7 @@ func TestSignWithKey(t *testing.T) {
 	pb, err := cfg.SignArtifact(context.Background(), id, bytes.NewReader(artifact))
 	require.NoError(t, err)
 	require.NotEmpty(t, pb.VerificationMaterial.GetPublicKey().GetHint())
-	verifyBundle(t, cfg, pb, verify.ArtifactReader(bytes.NewReader(artifact)), verify.Policy{Key: key.Public(), Now: clock.Add(time.Hour)})
+	verifyBundle(t, cfg, pb, verify.ArtifactReader(bytes.NewReader(artifact)), verify.Policy{Keys: []verify.TrustedKey{{Public: key.Public()}}, Now: clock.Add(time.Hour)})
 
 	// A key with a certificate from a CA the trusted root knows (an enterprise CA).
 	leaf := f.ca.IssueLeaf(key.Public(), sigstoretest.LeafOptions{Email: email, Issuer: issuer})

@@ -59,7 +59,7 @@ func FuzzVerify(f *testing.F) {
 	digest := sha256.Sum256(art)
 	policies := []verify.Policy{
 		{Identities: []verify.Matcher{verify.Exact(email)}, Issuers: []verify.Matcher{verify.Exact(issuer)}, Now: now.Add(time.Hour)},
-		{Key: key.Public(), Now: now.Add(time.Hour)},
+		{Keys: []verify.TrustedKey{{Public: key.Public()}}, Now: now.Add(time.Hour)},
 	}
 
 	material := func(withKey bool) *pbbundle.VerificationMaterial {

@@ -2,12 +2,17 @@ package verify
 
 import (
 	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
 	"encoding/asn1"
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"time"
 
 	"github.com/signet-dev/signet/pkg/attest"
+	"github.com/signet-dev/signet/pkg/trust"
 )
 
 // Policy says what a bundle must prove. Its zero value is the strict one: thresholds below
@@ -19,10 +24,11 @@ type Policy struct {
 	Issuers    []Matcher
 	Extensions []ExtensionMatcher
 
-	// Key, when set, is the only key the bundle may be signed with (a bundle with a public
-	// key hint instead of a certificate needs it).
-	Key crypto.PublicKey
-	// RegistryKeys, when set (and Key is not), is a registry's key set, such as npm's: a
+	// Keys are the keys a bundle with a public key hint instead of a certificate may be
+	// signed with. With one key, the bundle must verify with it, whatever its hint says;
+	// with several, the bundle's hint must name exactly one of them (TrustedKey.Names).
+	Keys []TrustedKey
+	// RegistryKeys, when set (and Keys are not), is a registry's key set, such as npm's: a
 	// bundle signed with a key (no certificate) names its key by its DSSE key id or its key
 	// hint, that key must serve npm:attestations, and it must have been valid at every
 	// verified time, of which there must then be one.
@@ -54,6 +60,37 @@ type Policy struct {
 	// Now is the verifier's clock; zero means time.Now().
 	Now time.Time
 }
+
+// TrustedKey is a public key trusted to sign bundles (signet verify --key).
+type TrustedKey struct {
+	Public crypto.PublicKey
+	// ID, when set, is one more name by which a bundle's key hint may name the key.
+	ID string
+	// ValidFor bounds when the key may have signed; its zero value holds at every time. A key
+	// with a window verifies a bundle only if every verified time of the bundle (a signed
+	// integrated time, an RFC 3161 timestamp) lies inside it, and a bundle without one not
+	// at all.
+	ValidFor trust.TimeRange
+}
+
+// Names are the key hints that name k: its ID, and its SHA-256 fingerprint (of the DER
+// SubjectPublicKeyInfo) in hex (as signet writes it), in base64 (as the conformance suite's
+// bundles carry it) and as "SHA256:" and unpadded base64 (as npm names its keys).
+func (k TrustedKey) Names() ([]string, error) {
+	der, err := x509.MarshalPKIXPublicKey(k.Public)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(der)
+	names := []string{hex.EncodeToString(sum[:]), base64.StdEncoding.EncodeToString(sum[:]),
+		"SHA256:" + base64.RawStdEncoding.EncodeToString(sum[:])}
+	if k.ID != "" {
+		names = append(names, k.ID)
+	}
+	return names, nil
+}
+
+func (k TrustedKey) hasWindow() bool { return k.ValidFor != (trust.TimeRange{}) }
 
 // Matcher matches a string exactly, or against an anchored regular expression.
 type Matcher struct {

@@ -28,6 +28,7 @@ import (
 	"github.com/signet-dev/signet/internal/sigstoretest"
 	"github.com/signet-dev/signet/pkg/bundle"
 	"github.com/signet-dev/signet/pkg/dsse"
+	"github.com/signet-dev/signet/pkg/trust"
 	"github.com/signet-dev/signet/pkg/verify"
 )
 
@@ -322,6 +323,70 @@ func TestVerifyRules(t *testing.T) {
 				other := newKey(in.t)
 				return in.v2KeyEntryBundle(other.Public()), artifactReader(), keylessPolicy()
 			}},
+
+		// Several trusted keys: the bundle's hint ("release-key") picks one; a key with a
+		// validity window must have been valid at every verified time.
+		{name: "the hint picks the key among several", step: verify.StepSignature, errRe: "does not verify with the given key",
+			valid: func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy) {
+				return in.keyBundle(), artifactReader(), keysPolicy(verify.TrustedKey{Public: newKey(in.t).Public(), ID: "old-key"},
+					verify.TrustedKey{Public: in.key.Public(), ID: "release-key"})
+			},
+			wrong: func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy) {
+				return in.keyBundle(), artifactReader(), keysPolicy(verify.TrustedKey{Public: in.key.Public(), ID: "old-key"},
+					verify.TrustedKey{Public: newKey(in.t).Public(), ID: "release-key"})
+			}},
+		{name: "a hint that names none of several keys", step: verify.StepPolicy, errRe: `key hint "release-key" names none of the 2 keys given`,
+			valid: func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy) {
+				b := in.keyBundle()
+				fp, _ := verify.TrustedKey{Public: in.key.Public()}.Names()
+				b.VerificationMaterial.GetPublicKey().Hint = fp[0]
+				return b, artifactReader(), keysPolicy(verify.TrustedKey{Public: newKey(in.t).Public()}, verify.TrustedKey{Public: in.key.Public()})
+			},
+			wrong: func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy) {
+				return in.keyBundle(), artifactReader(), keysPolicy(verify.TrustedKey{Public: newKey(in.t).Public()}, verify.TrustedKey{Public: in.key.Public()})
+			}},
+		{name: "no hint with several keys", step: verify.StepPolicy, errRe: "no key hint to say which of the 2 keys",
+			valid: func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy) {
+				b := in.keyBundle()
+				b.VerificationMaterial.GetPublicKey().Hint = ""
+				return b, artifactReader(), keysPolicy(verify.TrustedKey{Public: in.key.Public()})
+			},
+			wrong: func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy) {
+				b := in.keyBundle()
+				b.VerificationMaterial.GetPublicKey().Hint = ""
+				return b, artifactReader(), keysPolicy(verify.TrustedKey{Public: newKey(in.t).Public()}, verify.TrustedKey{Public: in.key.Public()})
+			}},
+		{name: "a hint that names two different keys", step: verify.StepPolicy, errRe: `names 2 different keys`,
+			// The same key twice is one key: one of its windows must hold.
+			valid: func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy) {
+				return in.keyBundle(), artifactReader(), keysPolicy(
+					verify.TrustedKey{Public: in.key.Public(), ID: "release-key", ValidFor: trust.TimeRange{Start: signingTime.Add(-48 * time.Hour), End: signingTime.Add(-24 * time.Hour)}},
+					verify.TrustedKey{Public: in.key.Public(), ID: "release-key", ValidFor: trust.TimeRange{Start: signingTime.Add(-time.Hour)}})
+			},
+			wrong: func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy) {
+				return in.keyBundle(), artifactReader(), keysPolicy(verify.TrustedKey{Public: in.key.Public(), ID: "release-key"},
+					verify.TrustedKey{Public: newKey(in.t).Public(), ID: "release-key"})
+			}},
+		{name: "a key used outside its window", step: verify.StepPolicy, errRe: `when the given key was not trusted: it is trusted from \S+ until 2025-06-01T11:00:00Z`,
+			valid: func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy) {
+				return in.keyBundle(), artifactReader(), keysPolicy(verify.TrustedKey{Public: in.key.Public(),
+					ValidFor: trust.TimeRange{Start: signingTime.Add(-time.Hour), End: signingTime.Add(time.Hour)}})
+			},
+			wrong: func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy) {
+				return in.keyBundle(), artifactReader(), keysPolicy(verify.TrustedKey{Public: in.key.Public(),
+					ValidFor: trust.TimeRange{Start: signingTime.Add(-2 * time.Hour), End: signingTime.Add(-time.Hour)}})
+			}},
+		{name: "a key with a window needs a verified time", step: verify.StepPolicy, errRe: "no verified time",
+			valid: func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy) {
+				b := in.keyBundle()
+				b.VerificationMaterial.TlogEntries[0].InclusionPromise = nil
+				return b, artifactReader(), keysPolicy(verify.TrustedKey{Public: in.key.Public()})
+			},
+			wrong: func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy) {
+				b := in.keyBundle()
+				b.VerificationMaterial.TlogEntries[0].InclusionPromise = nil
+				return b, artifactReader(), keysPolicy(verify.TrustedKey{Public: in.key.Public(), ValidFor: trust.TimeRange{Start: signingTime.Add(-time.Hour)}})
+			}},
 	}
 	run := func(t *testing.T, b build, step verify.Step, errRe string) {
 		for _, mode := range verifyModes {
@@ -377,8 +442,12 @@ func TestVerifyResultProvenIndex(t *testing.T) {
 func withTlogThreshold(p verify.Policy, n int) verify.Policy { p.TlogThreshold = n; return p }
 func withTSAThreshold(p verify.Policy, n int) verify.Policy  { p.TSAThreshold = n; return p }
 
+func keysPolicy(keys ...verify.TrustedKey) verify.Policy {
+	return verify.Policy{Keys: keys, Now: signingTime.Add(time.Hour)}
+}
+
 func keyPolicy(in *instance) verify.Policy {
-	return verify.Policy{Key: in.key.Public(), Now: signingTime.Add(time.Hour)}
+	return verify.Policy{Keys: []verify.TrustedKey{{Public: in.key.Public()}}, Now: signingTime.Add(time.Hour)}
 }
 
 func newKey(t testing.TB) *ecdsa.PrivateKey {

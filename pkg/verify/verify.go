@@ -110,8 +110,10 @@ type verification struct {
 	// artifactHash/artifactDigest are the digest the message signature is over.
 	artifactHash   crypto.Hash
 	artifactDigest []byte
-	// registryKeys are the key set's entries for the bundle's key (Policy.RegistryKeys).
+	// registryKeys are the key set's entries for the bundle's key (Policy.RegistryKeys);
+	// trustedKeys the given keys the bundle's hint names (Policy.Keys), one key.
 	registryKeys []attest.RegistryKey
+	trustedKeys  []TrustedKey
 	// statement is a DSSE bundle's in-toto statement, matched the subjects the artifact is,
 	// and compared the digest algorithms compared.
 	statement *dsse.Statement
@@ -128,7 +130,7 @@ func (v *verification) run() error {
 		v.verifyTimestamps,
 		v.verifyTlogEvidence,
 		v.requireVerifiedTime,
-		v.checkRegistryKey,
+		v.checkKeyWindow,
 		v.verifyCertificate,
 		v.verifySignatureAndArtifact,
 		v.verifyTlogBodies,
@@ -148,18 +150,13 @@ func (v *verification) run() error {
 // or named in a registry's key set.
 func (v *verification) checkKeyMaterial() error {
 	switch {
-	case v.b.Certificate == nil && v.p.Key == nil && v.p.RegistryKeys == nil:
+	case v.b.Certificate == nil && len(v.p.Keys) == 0 && v.p.RegistryKeys == nil:
 		return fail(StepPolicy, "the bundle is signed with a public key, not a certificate, and no key was given to verify it with")
-	case v.b.Certificate == nil && v.p.Key == nil:
+	case v.b.Certificate == nil && len(v.p.Keys) == 0:
 		return v.registryKey()
 	case v.b.Certificate == nil:
-		v.key = v.p.Key
-		fp, err := signature.Fingerprint(v.p.Key)
-		if err != nil {
-			return fail(StepPolicy, "unusable verification key: %v", err)
-		}
-		v.res.PublicKey = &PublicKey{SHA256: fp, Hint: *v.b.PublicKeyHint}
-	case v.p.Key != nil || v.p.RegistryKeys != nil:
+		return v.trustedKey()
+	case len(v.p.Keys) > 0 || v.p.RegistryKeys != nil:
 		return fail(StepPolicy, "the bundle carries a certificate; verify it with an identity and issuer, not a key")
 	default:
 		if len(v.p.Identities) == 0 || len(v.p.Issuers) == 0 {
@@ -167,6 +164,46 @@ func (v *verification) checkKeyMaterial() error {
 		}
 		v.key = v.b.Certificate.PublicKey
 	}
+	return nil
+}
+
+// trustedKey picks the given key the bundle was signed with: the only one, or the one its
+// key hint names. The hint is not signed, but it only chooses among keys that are all
+// trusted; the signature then has to verify with the key chosen.
+func (v *verification) trustedKey() error {
+	hint := *v.b.PublicKeyHint
+	picked := v.p.Keys
+	if len(v.p.Keys) > 1 {
+		if hint == "" {
+			return fail(StepPolicy, "the bundle has no key hint to say which of the %d keys given signed it", len(v.p.Keys))
+		}
+		picked = nil
+		var fps []string
+		for _, k := range v.p.Keys {
+			names, err := k.Names()
+			if err != nil {
+				return fail(StepPolicy, "unusable verification key: %v", err)
+			}
+			if slices.Contains(names, hint) {
+				picked = append(picked, k)
+				if !slices.Contains(fps, names[0]) {
+					fps = append(fps, names[0])
+				}
+			}
+		}
+		switch {
+		case len(picked) == 0:
+			return fail(StepPolicy, "the bundle's key hint %q names none of the %d keys given", hint, len(v.p.Keys))
+		case len(fps) > 1:
+			return fail(StepPolicy, "the bundle's key hint %q names %d different keys given (sha256 %s)", hint, len(fps), strings.Join(fps, ", "))
+		}
+	}
+	v.trustedKeys, v.key = picked, picked[0].Public
+	fp, err := signature.Fingerprint(v.key)
+	if err != nil {
+		return fail(StepPolicy, "unusable verification key: %v", err)
+	}
+	v.res.PublicKey = &PublicKey{SHA256: fp, Hint: hint}
 	return nil
 }
 
@@ -197,20 +234,65 @@ func (v *verification) registryKey() error {
 	return nil
 }
 
-// checkRegistryKey: a registry key signs only within its validity window ("a key past its
-// expiry does not verify newer signatures"), judged at every verified time.
-func (v *verification) checkRegistryKey() error {
-	if v.registryKeys == nil {
-		return nil
-	}
+// checkKeyWindow: a registry key signs only within its validity window ("a key past its
+// expiry does not verify newer signatures"), and so does a given key with a window, judged
+// at every verified time.
+func (v *verification) checkKeyWindow() error {
 	var times []time.Time
 	for _, t := range v.times {
 		times = append(times, t.Time)
 	}
-	if _, err := attest.ValidKey(v.registryKeys, times); err != nil {
-		return fail(StepPolicy, "%v", err)
+	if v.registryKeys != nil {
+		if _, err := attest.ValidKey(v.registryKeys, times); err != nil {
+			return fail(StepPolicy, "%v", err)
+		}
+		return nil
 	}
-	return nil
+	if len(v.trustedKeys) == 0 {
+		return nil
+	}
+	// The same key may be given more than once, with different windows: one must hold.
+	var windows []string
+	for _, k := range v.trustedKeys {
+		if !k.hasWindow() {
+			return nil
+		}
+		inside := len(times) > 0
+		for _, t := range times {
+			inside = inside && k.ValidFor.Contains(t)
+		}
+		if inside {
+			return nil
+		}
+		windows = append(windows, window(k.ValidFor))
+	}
+	if len(times) == 0 {
+		return fail(StepPolicy, "the given key is trusted only %s, and the bundle has no verified time (a signed log entry timestamp or an RFC 3161 timestamp) to show when it signed", strings.Join(windows, " or "))
+	}
+	return fail(StepPolicy, "the bundle was signed at %s, when the given key was not trusted: it is trusted %s", formatTimes(times), strings.Join(windows, " or "))
+}
+
+// window describes a validity window for messages.
+func window(r trust.TimeRange) string {
+	from, until := "from the beginning", "with no end"
+	if !r.Start.IsZero() {
+		from = "from " + r.Start.UTC().Format(time.RFC3339)
+	}
+	if !r.End.IsZero() {
+		until = "until " + r.End.UTC().Format(time.RFC3339)
+	}
+	return from + " " + until
+}
+
+// formatTimes lists distinct times, in order.
+func formatTimes(times []time.Time) string {
+	var s []string
+	for _, t := range times {
+		if f := t.UTC().Format(time.RFC3339); !slices.Contains(s, f) {
+			s = append(s, f)
+		}
+	}
+	return strings.Join(s, ", ")
 }
 
 // verifyTimestamps: "the Verifier MUST verify the timestamping response using the

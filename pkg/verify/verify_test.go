@@ -230,7 +230,7 @@ func (in *instance) warm(vf *verify.Verifier) {
 		}
 	}
 	if b, err := bundle.New(in.keyBundle()); err == nil {
-		_, _ = vf.Verify(b, artifactReader(), verify.Policy{Key: in.key.Public(), Now: signingTime.Add(time.Hour)})
+		_, _ = vf.Verify(b, artifactReader(), verify.Policy{Keys: []verify.TrustedKey{{Public: in.key.Public()}}, Now: signingTime.Add(time.Hour)})
 	}
 }
 
@@ -493,17 +493,17 @@ func TestVerify(t *testing.T) {
 
 		// Key bundles.
 		{name: "key bundle with its key", build: func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy) {
-			return in.keyBundle(), artifactReader(), verify.Policy{Key: in.key.Public(), Now: signingTime.Add(time.Hour)}
+			return in.keyBundle(), artifactReader(), verify.Policy{Keys: []verify.TrustedKey{{Public: in.key.Public()}}, Now: signingTime.Add(time.Hour)}
 		}},
 		{name: "key bundle with another key", step: verify.StepSignature, build: func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy) {
 			other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-			return in.keyBundle(), artifactReader(), verify.Policy{Key: other.Public(), Now: signingTime.Add(time.Hour)}
+			return in.keyBundle(), artifactReader(), verify.Policy{Keys: []verify.TrustedKey{{Public: other.Public()}}, Now: signingTime.Add(time.Hour)}
 		}},
 		{name: "key bundle without a key", step: verify.StepPolicy, build: func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy) {
 			return in.keyBundle(), artifactReader(), keylessPolicy()
 		}},
 		{name: "certificate bundle with a key", step: verify.StepPolicy, build: func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy) {
-			return in.messageBundle(in.v1, false), artifactReader(), verify.Policy{Key: in.key.Public(), Now: signingTime}
+			return in.messageBundle(in.v1, false), artifactReader(), verify.Policy{Keys: []verify.TrustedKey{{Public: in.key.Public()}}, Now: signingTime}
 		}},
 
 		// DSSE.
