@@ -234,15 +234,13 @@ if want sign; then
     "$alt" -runs "$sign_runs" -warmup 0 -tsv "$tsv" "${cmds[@]}"
     # Every signer wrote a bundle per file, and its bundles verify (signet verify on the first
     # and last; core mode has no CT log, hence no SCTs).
-    nosct=()
-    [ "$SIGNET_STACK_MODE" = full ] || nosct=(--insecure-ignore-sct)
     for t in signet sg cosign; do
       [ "$t" != cosign ] || [ -n "$have_cosign" ] || continue
       got=$(find "$d/$t" -name '*.sigstore.json' | wc -l)
       [ "$got" -eq "$n" ] || { echo "bench-compare: $t wrote $got bundles for $n files" >&2; exit 1; }
       for f in "$d/$t/f$(seq -w 1 "$n" | head -1)" "$d/$t/f$n"; do
         "$signet" verify --trust-config "$SIGNET_STACK_TRUST_CONFIG" --certificate-identity bench@example.com \
-          --certificate-oidc-issuer "$SIGNET_STACK_OIDC_URL" "${nosct[@]}" "$f" >/dev/null 2>"$work/verify.err" ||
+          --certificate-oidc-issuer "$SIGNET_STACK_OIDC_URL" "$f" >/dev/null 2>"$work/verify.err" ||
           { echo "bench-compare: $t's bundle for $f does not verify:" >&2; cat "$work/verify.err" >&2; exit 1; }
       done
     done

@@ -50,8 +50,8 @@ echo "(a JWT of ${#SIGSTORE_ID_TOKEN} bytes in \$SIGSTORE_ID_TOKEN; signet never
 step "Sign keylessly: Fulcio certificate, RFC 3161 timestamp, Rekor v2 entry, bundle"
 show "$signet" sign --trust-config "$SIGNET_STACK_TRUST_CONFIG" release.txt
 
-step "Verify it offline against the instance's trusted root (no CT log here, hence --insecure-ignore-sct)"
-verify=("$signet" verify --trust-config "$SIGNET_STACK_TRUST_CONFIG" --insecure-ignore-sct
+step "Verify it offline against the instance's trusted root: certificate chain, SCT, log entry, timestamp, identity"
+verify=("$signet" verify --trust-config "$SIGNET_STACK_TRUST_CONFIG"
   --certificate-identity alice@example.com --certificate-oidc-issuer "$SIGNET_STACK_OIDC_URL")
 show "${verify[@]}" release.txt
 
@@ -61,7 +61,7 @@ if show "${verify[@]}" release.txt; then echo "demo: a tampered artifact verifie
 
 step "Someone else's identity fails too"
 echo "signet demo release 1.0" > release.txt
-if show "$signet" verify --trust-config "$SIGNET_STACK_TRUST_CONFIG" --insecure-ignore-sct \
+if show "$signet" verify --trust-config "$SIGNET_STACK_TRUST_CONFIG" \
   --certificate-identity mallory@example.com --certificate-oidc-issuer "$SIGNET_STACK_OIDC_URL" release.txt; then
   echo "demo: a wrong identity verified" >&2; exit 1
 fi

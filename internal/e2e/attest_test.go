@@ -28,18 +28,16 @@ type signer struct {
 	name     string
 	sign     []string // sign flags
 	verify   []string // signet verify flags
-	sgPolicy []string // the independent client's verify-bundle flags; nil: it cannot check (core mode, keyless)
+	sgPolicy []string // the independent client's verify-bundle flags
 }
 
 func signers(t *testing.T, dir, who string) []signer {
 	issuer := v("OIDC_URL")
 	key, pub := ecKey(t, dir)
 	keyless := signer{name: "keyless",
-		sign:   []string{"--identity-token", emailToken(t, who)},
-		verify: append([]string{"--certificate-identity", who, "--certificate-oidc-issuer", issuer}, sctFlags()...)}
-	if full() {
-		keyless.sgPolicy = []string{"--certificate-identity", who, "--certificate-oidc-issuer", issuer}
-	}
+		sign:     []string{"--identity-token", emailToken(t, who)},
+		verify:   []string{"--certificate-identity", who, "--certificate-oidc-issuer", issuer},
+		sgPolicy: []string{"--certificate-identity", who, "--certificate-oidc-issuer", issuer}}
 	return []signer{keyless, {name: "key", sign: []string{"--key", key}, verify: []string{"--key", pub}, sgPolicy: []string{"--key", pub}}}
 }
 
@@ -54,9 +52,6 @@ func verifyWith(t *testing.T, tc trustCfg, s signer, bundlePath string, extra []
 // and that a modified file is not.
 func wantIndependent(t *testing.T, tc trustCfg, s signer, bundlePath string, files ...string) {
 	t.Helper()
-	if s.sgPolicy == nil {
-		return
-	}
 	for _, f := range files {
 		wantSGVerifies(t, tc, bundlePath, f, s.sgPolicy...)
 	}
@@ -151,10 +146,8 @@ func publishPyPI(t *testing.T, tc trustCfg, s signer, dir string) {
 		want(t, cli.ExitFailed, "policy check failed: the statement's predicate type is "+attest.PublishPredicateType+", not "+attest.PyPIPublishPredicateType)
 
 	wantIndependent(t, tc, s, out, sdist, wheel)
-	if s.sgPolicy != nil {
-		if r := sgVerify(t, tc, out, other, s.sgPolicy...); r.code == 0 {
-			t.Errorf("sigstore-go accepts the attestation for a file it does not name")
-		}
+	if r := sgVerify(t, tc, out, other, s.sgPolicy...); r.code == 0 {
+		t.Errorf("sigstore-go accepts the attestation for a file it does not name")
 	}
 }
 
@@ -196,10 +189,8 @@ func TestMultiSubjectAttestation(t *testing.T) {
 				want(t, cli.ExitFailed, "policy check failed: the statement's predicate type is "+pt+", not https://slsa.dev/provenance/v1")
 			verifyWith(t, tc, s, out, nil, tampered(t, files[2])).want(t, cli.ExitFailed, "artifact check failed")
 			wantIndependent(t, tc, s, out, files...)
-			if s.sgPolicy != nil {
-				if r := sgVerify(t, tc, out, unnamed, s.sgPolicy...); r.code == 0 {
-					t.Errorf("sigstore-go accepts the attestation for a file it does not name")
-				}
+			if r := sgVerify(t, tc, out, unnamed, s.sgPolicy...); r.code == 0 {
+				t.Errorf("sigstore-go accepts the attestation for a file it does not name")
 			}
 		})
 	}

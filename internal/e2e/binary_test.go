@@ -37,7 +37,7 @@ func TestBinary(t *testing.T) {
 			"sign", "--trust-config", tc.trustConfig, "--oidc-disable-ambient-providers", art).
 			want(t, 0, "signet: using the identity token from $SIGSTORE_ID_TOKEN", "signet: signed "+art+": wrote "+out)
 		wantShape(t, out, tc.rekorVersion, false)
-		id := append([]string{"--certificate-identity", email, "--certificate-oidc-issuer", issuer}, sctFlags()...)
+		id := []string{"--certificate-identity", email, "--certificate-oidc-issuer", issuer}
 		command(t, nil, bin, append([]string{"verify", "--trust-config", tc.trustConfig, art}, id...)...).
 			want(t, 0, "signet: verified "+art+", signed by "+email)
 		command(t, nil, bin, append([]string{"verify", "--trust-config", tc.trustConfig, "--bundle", out, tampered(t, art)}, id...)...).

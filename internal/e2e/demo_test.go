@@ -63,6 +63,10 @@ func TestDemo(t *testing.T) {
 				t.Errorf("the demo's output lacks %q", want)
 			}
 		}
+		// The demo checks everything, the SCT included: no check is skipped.
+		if out := r.stdout + r.stderr; strings.Contains(out, "--insecure") || strings.Contains(out, "INSECURE") {
+			t.Errorf("the demo skips a check:\n%s", out)
+		}
 		wantPortsFree(t, ports)
 	})
 

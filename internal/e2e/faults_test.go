@@ -186,7 +186,7 @@ func TestFaults(t *testing.T) {
 				}
 				wantShape(t, out, 2, false)
 				signet(t, nil, "verify", "--trust-config", trustConfig, "--certificate-identity", email,
-					"--certificate-oidc-issuer", issuer, "--insecure-ignore-sct", art).want(t, 0, "signet: verified")
+					"--certificate-oidc-issuer", issuer, art).want(t, 0, "signet: verified")
 			})
 		}
 	}

@@ -11,28 +11,69 @@ import (
 	"strings"
 	"testing"
 
+	pbbundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+
 	"github.com/signet-dev/signet/internal/cli"
 )
 
 // oidSCTList is the certificate extension holding embedded SCTs (RFC 6962 §3.3).
 var oidSCTList = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 11129, 2, 4, 2}
 
-// Full mode: Fulcio embeds SCTs from the CT log; Rekor v1 logs hashedrekord and dsse entries
-// with a SET and an inclusion proof; Rekor v2 with SCTs and a timestamp. Every bundle verifies
-// without --insecure-ignore-sct, and fails the SCT check against a trusted root without the CT
-// log.
-func TestFull(t *testing.T) {
-	if !full() {
-		t.Skip("full mode only (SIGNET_E2E_MODE=full): core mode has no Rekor v1 and no CT log")
-	}
-	issuer := v("OIDC_URL")
-	// The trusted root without its CT log: the twin that proves SCTs are checked.
+// Both modes: Fulcio embeds SCTs from the stack's CT log (TesseraCT in core mode, whose SCTs
+// carry the leaf index as an extension; Trillian's ct_server in full mode). The bundle verifies
+// without --insecure-ignore-sct, and fails the SCT check against a trusted root without the
+// CT log.
+func TestSCT(t *testing.T) {
+	tc, issuer := coreTrust(), v("OIDC_URL")
+	noCTPath := withoutCTLogs(t)
+	dir := t.TempDir()
+	email := "sct@example.com"
+	art := writeFile(t, dir, "artifact.txt", "SCTs: "+t.Name())
+	out := art + ".sigstore.json"
+	signet(t, nil, "sign", "--trust-config", tc.trustConfig, "--identity-token", emailToken(t, email), art).
+		want(t, 0, "signet: signed "+art+": wrote "+out)
+	checkSCT(t, tc.trustConfig, noCTPath, wantShape(t, out, tc.rekorVersion, false), out, art, email, issuer)
+}
+
+// withoutCTLogs writes the stack's trust config without its CT logs: the twin that proves
+// SCTs are checked.
+func withoutCTLogs(t *testing.T) string {
+	t.Helper()
 	noCT := loadTrustConfig(t, v("TRUST_CONFIG"))
 	if len(noCT.GetTrustedRoot().GetCtlogs()) == 0 {
-		t.Fatal("the full-mode trusted root has no CT log")
+		t.Fatal("the stack's trusted root has no CT log")
 	}
 	noCT.TrustedRoot.Ctlogs = nil
-	noCTPath := writeProto(t, filepath.Join(t.TempDir(), "trust_config.no-ct.json"), noCT)
+	return writeProto(t, filepath.Join(t.TempDir(), "trust_config.no-ct.json"), noCT)
+}
+
+// checkSCT: the certificate of bundle b (at out, for art) carries an embedded SCT, the bundle
+// verifies with trustConfig without --insecure-ignore-sct, and not with noCTPath, whose
+// trusted root lacks the CT log, unless the SCT check is skipped.
+func checkSCT(t *testing.T, trustConfig, noCTPath string, b *pbbundle.Bundle, out, art, email, issuer string) {
+	t.Helper()
+	cert := bundleCert(t, b)
+	if !slices.ContainsFunc(cert.Extensions, func(e pkix.Extension) bool { return e.Id.Equal(oidSCTList) }) {
+		t.Fatal("the Fulcio certificate carries no embedded SCT")
+	}
+	id := []string{"--certificate-identity", email, "--certificate-oidc-issuer", issuer}
+	signet(t, nil, append([]string{"verify", "--trust-config", trustConfig, "--bundle", out, art}, id...)...).
+		want(t, 0, "signet: verified")
+	signet(t, nil, append([]string{"verify", "--trust-config", noCTPath, "--bundle", out, art}, id...)...).
+		want(t, cli.ExitFailed, "signet: error: sct check failed")
+	signet(t, nil, append([]string{"verify", "--trust-config", noCTPath, "--bundle", out, "--insecure-ignore-sct", art}, id...)...).
+		want(t, 0, "INSECURE: skipped sct")
+}
+
+// Full mode: Rekor v1 logs hashedrekord and dsse entries with a SET and an inclusion proof;
+// Rekor v2 with SCTs and a timestamp. Every bundle verifies without --insecure-ignore-sct,
+// and fails the SCT check against a trusted root without the CT log.
+func TestFull(t *testing.T) {
+	if !full() {
+		t.Skip("full mode only (SIGNET_E2E_MODE=full): core mode has no Rekor v1")
+	}
+	issuer := v("OIDC_URL")
+	noCTPath := withoutCTLogs(t)
 
 	for _, tc := range []trustCfg{rekorV1Trust(), rekorV2Trust()} {
 		for _, dsse := range []bool{false, true} {
@@ -58,10 +99,6 @@ func TestFull(t *testing.T) {
 					t.Error("signet warns about missing CT logs in full mode")
 				}
 				b := wantShape(t, out, tc.rekorVersion, dsse)
-				cert := bundleCert(t, b)
-				if !slices.ContainsFunc(cert.Extensions, func(e pkix.Extension) bool { return e.Id.Equal(oidSCTList) }) {
-					t.Fatal("the Fulcio certificate carries no embedded SCT")
-				}
 
 				// No --insecure-ignore-sct: the SCT is checked.
 				vr, res := verifyJSON(t, "--trust-config", tc.trustConfig, "--bundle", out,
@@ -95,13 +132,7 @@ func TestFull(t *testing.T) {
 					}
 				}
 				checkKeyless(t, tc, art, out, email, issuer)
-
-				// Twin: a trusted root without the CT log cannot vouch for the SCT.
-				id := []string{"--certificate-identity", email, "--certificate-oidc-issuer", issuer}
-				signet(t, nil, append([]string{"verify", "--trust-config", noCTPath, "--bundle", out, art}, id...)...).
-					want(t, cli.ExitFailed, "signet: error: sct check failed")
-				signet(t, nil, append([]string{"verify", "--trust-config", noCTPath, "--bundle", out, "--insecure-ignore-sct", art}, id...)...).
-					want(t, 0, "INSECURE: skipped sct")
+				checkSCT(t, tc.trustConfig, noCTPath, b, out, art, email, issuer)
 			})
 		}
 	}

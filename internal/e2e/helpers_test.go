@@ -183,15 +183,6 @@ func allTrust() []trustCfg {
 	return []trustCfg{coreTrust()}
 }
 
-// sctFlags is what verify needs for Fulcio certificates: nothing in full mode (the CT log
-// signs SCTs), --insecure-ignore-sct in core mode (no CT log).
-func sctFlags() []string {
-	if full() {
-		return nil
-	}
-	return []string{"--insecure-ignore-sct"}
-}
-
 func loadTrustConfig(t *testing.T, path string) *pbtrust.ClientTrustConfig {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -390,7 +381,7 @@ func verifyJSON(t *testing.T, args ...string) (result, *verify.Result) {
 func checkKeyless(t *testing.T, tc trustCfg, artifact, bundlePath, identity, issuer string) {
 	t.Helper()
 	id := func(identity, issuer string) []string {
-		return append([]string{"--certificate-identity", identity, "--certificate-oidc-issuer", issuer}, sctFlags()...)
+		return []string{"--certificate-identity", identity, "--certificate-oidc-issuer", issuer}
 	}
 	verifyArgs := func(art string, extra ...string) []string {
 		return append([]string{"verify", "--trust-config", tc.trustConfig, "--bundle", bundlePath, art}, extra...)

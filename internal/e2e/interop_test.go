@@ -17,9 +17,7 @@ import (
 //	verify-bundle --bundle B (--certificate-identity ID --certificate-oidc-issuer ISS | --key K) --trusted-root TR FILE
 //
 // Its verify-bundle always requires one verified SCT for a certificate
-// (verify.WithSignedCertificateTimestamps(1)), and core-mode Fulcio has no CT log, so it can
-// check signet's keyless bundles only in full mode. Bundles signed with a key have no
-// certificate, and it checks them in both modes.
+// (verify.WithSignedCertificateTimestamps(1)): the stack's CT log gives one in both modes.
 
 func sgVerify(t *testing.T, tc trustCfg, bundlePath, artifact string, policy ...string) result {
 	t.Helper()
@@ -77,14 +75,6 @@ func TestIndependentVerifiesSignet(t *testing.T) {
 					want(t, 0, "signet: signed "+file)
 				wantShape(t, out, tc.rekorVersion, dsse)
 				policy := []string{"--certificate-identity", email, "--certificate-oidc-issuer", issuer}
-				if !full() {
-					// Prove the reason rather than assume it.
-					r := sgVerify(t, tc, out, art, policy...)
-					if r.code == 0 || !strings.Contains(r.stderr, "signed certificate timestamp") {
-						t.Fatalf("expected sigstore-go to refuse a certificate without SCTs; exit %d:\n%s", r.code, r.stderr)
-					}
-					t.Skip("core mode: sigstore-go's verify-bundle requires an SCT and core-mode Fulcio has no CT log; this check runs in full mode (SIGNET_E2E_MODE=full)")
-				}
 				wantSGVerifies(t, tc, out, art, policy...)
 				// And another identity is refused.
 				if r := sgVerify(t, tc, out, art, "--certificate-identity", "mallory@example.com", "--certificate-oidc-issuer", issuer); r.code == 0 {
@@ -110,14 +100,16 @@ func TestIndependentVerifiesSignet(t *testing.T) {
 // Ed25519 ephemeral keys: Ed25519ph message signatures in both log versions, and pure
 // Ed25519 DSSE signatures in Rekor v1 (Rekor v2 cannot log them; see TestKeyless).
 func TestIndependentVerifiesSignetEd25519(t *testing.T) {
-	if !full() {
-		t.Skip("full mode only: sigstore-go's verify-bundle requires an SCT (see TestIndependentVerifiesSignet)")
-	}
 	issuer := v("OIDC_URL")
-	for _, c := range []struct {
+	type tcase struct {
 		tc   trustCfg
 		dsse bool
-	}{{rekorV1Trust(), false}, {rekorV2Trust(), false}, {rekorV1Trust(), true}} {
+	}
+	cases := []tcase{{coreTrust(), false}} // core mode: Rekor v2 only
+	if full() {
+		cases = []tcase{{rekorV1Trust(), false}, {rekorV2Trust(), false}, {rekorV1Trust(), true}}
+	}
+	for _, c := range cases {
 		kind := "message"
 		if c.dsse {
 			kind = "dsse"
@@ -205,15 +197,13 @@ func TestConformanceAdapter(t *testing.T) {
 				r.want(t, 0)
 				wantShape(t, out, tc.rekorVersion, inToto)
 				checkKeyless(t, tc, art, out, email, issuer)
-				if full() {
-					wantSGVerifies(t, tc, out, art, "--certificate-identity", email, "--certificate-oidc-issuer", issuer)
-				}
+				wantSGVerifies(t, tc, out, art, "--certificate-identity", email, "--certificate-oidc-issuer", issuer)
 				// The adapter's verify-bundle on the same bundle.
 				command(t, nil, stack.adapterBin, append([]string{"verify-bundle", "--bundle", out,
-					"--certificate-identity", email, "--certificate-oidc-issuer", issuer, "--trusted-root", tc.trustedRoot}, append(sctFlags(), art)...)...).
+					"--certificate-identity", email, "--certificate-oidc-issuer", issuer, "--trusted-root", tc.trustedRoot}, art)...).
 					want(t, 0, "signet: verified")
 				command(t, nil, stack.adapterBin, append([]string{"verify-bundle", "--bundle", out,
-					"--certificate-identity", email, "--certificate-oidc-issuer", issuer, "--trusted-root", tc.trustedRoot}, append(sctFlags(), tampered(t, art))...)...).
+					"--certificate-identity", email, "--certificate-oidc-issuer", issuer, "--trusted-root", tc.trustedRoot}, tampered(t, art))...).
 					want(t, cli.ExitFailed, "artifact check failed")
 			})
 		}

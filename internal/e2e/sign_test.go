@@ -80,8 +80,8 @@ func TestKeyless(t *testing.T) {
 		}
 		checkKeyless(t, tc, art, out, email, issuer)
 		// The statement's subject is the artifact; verify prints the statement on stdout.
-		r := signet(t, nil, append([]string{"verify", "--trust-config", tc.trustConfig, "--bundle", out,
-			"--certificate-identity", email, "--certificate-oidc-issuer", issuer, art}, sctFlags()...)...)
+		r := signet(t, nil, []string{"verify", "--trust-config", tc.trustConfig, "--bundle", out,
+			"--certificate-identity", email, "--certificate-oidc-issuer", issuer, art}...)
 		r.want(t, 0)
 		if !strings.Contains(r.stdout, "https://signet.dev/e2e/test/v1") {
 			t.Errorf("verify printed no statement: %q", r.stdout)
@@ -140,8 +140,8 @@ func TestKeyless(t *testing.T) {
 		}
 		checkKeyless(t, tc, art, out, sub, uriIssuer)
 		// The same identity from the other issuer is another identity.
-		signet(t, nil, append([]string{"verify", "--trust-config", tc.trustConfig, "--certificate-identity", sub,
-			"--certificate-oidc-issuer", issuer, art}, sctFlags()...)...).
+		signet(t, nil, []string{"verify", "--trust-config", tc.trustConfig, "--certificate-identity", sub,
+			"--certificate-oidc-issuer", issuer, art}...).
 			want(t, cli.ExitFailed, "policy check failed")
 	})
 
@@ -189,8 +189,8 @@ func TestKeyless(t *testing.T) {
 			t.Errorf("%d distinct log indices for %d files", len(indices), len(files))
 		}
 		for _, f := range files {
-			signet(t, nil, append([]string{"verify", "--trust-config", tc.trustConfig, "--certificate-identity", email,
-				"--certificate-oidc-issuer", issuer, f}, sctFlags()...)...).want(t, 0, "signet: verified "+f)
+			signet(t, nil, []string{"verify", "--trust-config", tc.trustConfig, "--certificate-identity", email,
+				"--certificate-oidc-issuer", issuer, f}...).want(t, 0, "signet: verified "+f)
 		}
 		checkKeyless(t, tc, files[3], files[3]+".sigstore.json", email, issuer)
 	})

@@ -19,9 +19,10 @@ import (
 func createArgs() []string {
 	args := []string{"--from-services", "--operator", "e2e.example",
 		"--fulcio-url", v("FULCIO_URL"), "--oidc-url", v("OIDC_URL"), "--tsa-url", v("TSA_URL"),
-		"--rekor-v2-url", v("REKOR_V2_URL"), "--rekor-v2-key", v("REKOR_V2_PUBLIC_KEY")}
+		"--rekor-v2-url", v("REKOR_V2_URL"), "--rekor-v2-key", v("REKOR_V2_PUBLIC_KEY"),
+		"--ctlog-url", v("CTLOG_URL"), "--ctlog-key", v("CTLOG_PUBLIC_KEY")}
 	if full() {
-		args = append(args, "--rekor-url", v("REKOR_V1_URL"), "--ctlog-url", v("CTLOG_URL"), "--ctlog-key", v("CTLOG_PUBLIC_KEY"))
+		args = append(args, "--rekor-url", v("REKOR_V1_URL"))
 	}
 	return args
 }
@@ -65,9 +66,9 @@ func TestTrustCreateFromServices(t *testing.T) {
 	r.want(t, 0)
 	var d trust.Description
 	must(t, json.Unmarshal([]byte(r.stdout), &d))
-	wantLogs, wantCT := 1, 0
+	wantLogs, wantCT := 1, 1
 	if full() {
-		wantLogs, wantCT = 2, 1
+		wantLogs = 2
 	}
 	if !d.TrustedRoot.Usable || len(d.TrustedRoot.Tlogs) != wantLogs || len(d.TrustedRoot.CTLogs) != wantCT ||
 		len(d.TrustedRoot.CertificateAuthorities) != 1 || len(d.TrustedRoot.TimestampAuthorities) != 1 {
@@ -92,10 +93,7 @@ func TestTrustCreateFromServices(t *testing.T) {
 				want(t, 0, "signet: signed "+art)
 			wantShape(t, out, tc.rekorVersion, false)
 			checkKeyless(t, tc, art, out, email, issuer)
-			if full() {
-				// sigstore-go's verify-bundle requires an SCT: only full mode has a CT log.
-				wantSGVerifies(t, tc, out, art, "--certificate-identity", email, "--certificate-oidc-issuer", issuer)
-			}
+			wantSGVerifies(t, tc, out, art, "--certificate-identity", email, "--certificate-oidc-issuer", issuer)
 		})
 		t.Run(tc.name+"/key", func(t *testing.T) {
 			t.Parallel()

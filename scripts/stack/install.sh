@@ -3,9 +3,9 @@
 # into $REPO/.cache/stack/bin (git-ignored). Idempotent: a component whose
 # binaries exist and whose stamp line matches the pinned version is skipped.
 #
-#   core: fulcio, rekor-server-posix (Rekor v2), timestamp-server
+#   core: fulcio, rekor-server-posix (Rekor v2), timestamp-server, tesseract-posix (CT log)
 #   full: core + rekor-server (Rekor v1), trillian_log_server, trillian_log_signer,
-#         createtree, ct_server, and MariaDB (Debian package mariadb-server)
+#         createtree, ct_server (a Trillian CT log), and MariaDB (Debian package mariadb-server)
 #
 # Stamp file: .cache/stack/bin/versions.stamp, one "name version" line each.
 # Build times go to .cache/stack/bin/build-times.log.
@@ -31,6 +31,7 @@ TSA_VERSION=v2.1.3
 REKOR_VERSION=v1.5.4
 TRILLIAN_VERSION=v1.7.3
 CTGO_VERSION=v1.4.0
+TESSERACT_VERSION=v0.1.1
 
 log() { printf 'install: %s\n' "$*" >&2; }
 
@@ -91,6 +92,9 @@ build rekor-tiles "$REKOR_TILES_VERSION" \
 build timestamp-authority "$TSA_VERSION" \
 	"github.com/sigstore/timestamp-authority/v2/cmd/timestamp-server@$TSA_VERSION" \
 	"timestamp-server"
+build tesseract "$TESSERACT_VERSION" \
+	"github.com/transparency-dev/tesseract/cmd/tesseract/posix@$TESSERACT_VERSION" \
+	"posix:tesseract-posix"
 
 if [ "$MODE" = full ]; then
 	build trillian "$TRILLIAN_VERSION" \

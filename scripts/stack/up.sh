@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # up.sh [core|full] — start a private Sigstore on 127.0.0.1 and write its trust material.
 #
-#   core: test OIDC issuer :8090, Fulcio :5555 (file CA, no CT), Rekor v2 :3000
-#         (+ its storage served read-only on :3003), timestamp authority :3004
-#   full: core + MariaDB :3316, Trillian (log server :8091, signer :8092),
-#         Rekor v1 :3010, CT log :6962 wired into Fulcio (certificates carry SCTs)
+#   core: test OIDC issuer :8090, Fulcio :5555 (file CA), Rekor v2 :3000 (+ its storage
+#         served read-only on :3003), timestamp authority :3004, and a CT log on :6962
+#         (TesseraCT, POSIX storage) wired into Fulcio: certificates carry SCTs
+#   full: core, with the CT log on Trillian (ct_server) instead, + MariaDB :3316, Trillian
+#         (log server :8091, signer :8092), Rekor v1 :3010
 #
 # Needs scripts/stack/install.sh [core|full] first. Writes everything to
 # .cache/stack/run/: NAME.pid ("PID EXE"), NAME.log, trust_config.json,
@@ -44,7 +45,7 @@ preflight() {
 	busy="$(busy_ports $ports | sed 's/^/:/' | paste -sd, - | sed 's/,/, /g')"
 	[ -z "$busy" ] || stack_die "ports already in use: $busy; stop whatever holds them (scripts/stack/down.sh stops a previous stack)"
 
-	local bins="fulcio rekor-server-posix timestamp-server"
+	local bins="fulcio rekor-server-posix timestamp-server tesseract-posix"
 	[ "$MODE" = full ] && bins="$bins rekor-server trillian_log_server trillian_log_signer createtree ct_server"
 	for b in $bins; do
 		[ -x "$BIN/$b" ] || stack_die "$BIN/$b missing; run scripts/stack/install.sh $MODE"
@@ -79,17 +80,19 @@ ensure_material() {
 		chmod 600 "$KEYS/rekor2-ed25519.pem"
 	fi
 	openssl pkey -in "$KEYS/rekor2-ed25519.pem" -pubout -out "$KEYS/rekor2-ed25519.pub.pem"
-	if [ "$MODE" = full ] && [ ! -s "$KEYS/ctlog-key.pem" ]; then
-		# ct_server refuses an unencrypted key ("empty password"): legacy
-		# PEM encryption, which Go's x509.DecryptPEMBlock reads.
+	# The CT log's P-256 key. ct_server refuses an unencrypted key ("empty password"):
+	# legacy PEM encryption, which Go's x509.DecryptPEMBlock reads; TesseraCT takes it
+	# unencrypted (ctlog-key.plain.pem, 0600 like the other keys).
+	if [ ! -s "$KEYS/ctlog-key.pem" ]; then
 		stack_log "creating CT log key"
 		openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null |
 			openssl ec -aes256 -passout pass:signet-local-ct -out "$KEYS/ctlog-key.pem" 2>/dev/null
 		chmod 600 "$KEYS/ctlog-key.pem"
 	fi
-	if [ "$MODE" = full ]; then
-		openssl ec -in "$KEYS/ctlog-key.pem" -passin pass:signet-local-ct -pubout -out "$KEYS/ctlog-key.pub.pem" 2>/dev/null
+	if [ ! -s "$KEYS/ctlog-key.plain.pem" ]; then
+		(umask 077 && openssl ec -in "$KEYS/ctlog-key.pem" -passin pass:signet-local-ct -out "$KEYS/ctlog-key.plain.pem" 2>/dev/null)
 	fi
+	openssl ec -in "$KEYS/ctlog-key.pem" -passin pass:signet-local-ct -pubout -out "$KEYS/ctlog-key.pub.pem" 2>/dev/null
 }
 
 # The project's own helpers, and signet itself (whose `trust create` writes the
@@ -266,11 +269,20 @@ wait_http oidc "$OIDC_URL/.well-known/openid-configuration"
 wait_http rekor2 "$REKOR2_URL/healthz"
 wait_http rekor2-read "$REKOR2_READ_URL/checkpoint"
 
-CT_FLAGS=(--ct-log-url=)
 if [ "$MODE" = full ]; then
 	start_full_backends
-	CT_FLAGS=(--ct-log-url="$CTLOG_URL" --ct-log-public-key-path="$KEYS/ctlog-key.pub.pem")
+else
+	# TesseraCT answers add-pre-chain once the entry is sequenced (its SCT promises
+	# inclusion), without waiting for the next checkpoint.
+	mkdir -p "$RUN/ctlog"
+	start_svc ctlog "$BIN/tesseract-posix" --private_key="$KEYS/ctlog-key.plain.pem" \
+		--origin="$HOST/test" --path_prefix=/test --storage_dir="$RUN/ctlog" \
+		--roots_pem_file="$CA_DIR/root.pem" --ext_key_usages=CodeSigning \
+		--http_endpoint="$HOST:$CTLOG_PORT" --enable_publication_awaiter=false \
+		--checkpoint_interval=1s --garbage_collection_interval=0
+	wait_http ctlog "$CTLOG_URL/ct/v1/get-roots"
 fi
+CT_FLAGS=(--ct-log-url="$CTLOG_URL" --ct-log-public-key-path="$KEYS/ctlog-key.pub.pem")
 
 start_svc fulcio "$BIN/fulcio" serve --ca=fileca --fileca-cert="$CA_DIR/root.pem" \
 	--fileca-key="$CA_DIR/root-key.pem" --fileca-key-passwd= --fileca-watch=false \
@@ -289,9 +301,10 @@ stack_log "services up in $(($(now_ms) - TS)) ms"
 t=$(now_ms)
 TRUST_ARGS=(--from-services --operator "$OPERATOR" --valid-from "$(date -u -d '1 minute ago' +%FT%TZ)"
 	--fulcio-url "$FULCIO_URL" --oidc-url "$OIDC_URL" --tsa-url "$TSA_URL"
-	--rekor-v2-url "$REKOR2_URL" --rekor-v2-key "$KEYS/rekor2-ed25519.pub.pem" --rekor-v2-origin "$REKOR2_ORIGIN")
+	--rekor-v2-url "$REKOR2_URL" --rekor-v2-key "$KEYS/rekor2-ed25519.pub.pem" --rekor-v2-origin "$REKOR2_ORIGIN"
+	--ctlog-url "$CTLOG_URL" --ctlog-key "$KEYS/ctlog-key.pub.pem")
 if [ "$MODE" = full ]; then
-	TRUST_ARGS+=(--rekor-url "$REKOR1_URL" --ctlog-url "$CTLOG_URL" --ctlog-key "$KEYS/ctlog-key.pub.pem")
+	TRUST_ARGS+=(--rekor-url "$REKOR1_URL")
 fi
 trust_create --out "$RUN/trust_config.json"
 trust_create --out "$RUN/trusted_root.json" --format trusted-root
@@ -324,12 +337,12 @@ export SIGNET_STACK_FULCIO_ROOT=$CA_DIR/root.pem
 export SIGNET_STACK_TRUST_CONFIG=$RUN/trust_config.json
 export SIGNET_STACK_TRUSTED_ROOT=$RUN/trusted_root.json
 export SIGNET_STACK_SIGNING_CONFIG=$RUN/signing_config.json
+export SIGNET_STACK_CTLOG_URL=$CTLOG_URL
+export SIGNET_STACK_CTLOG_PUBLIC_KEY=$KEYS/ctlog-key.pub.pem
 EOF
 if [ "$MODE" = full ]; then
 	cat >>"$RUN/env.sh" <<EOF
 export SIGNET_STACK_REKOR_V1_URL=$REKOR1_URL
-export SIGNET_STACK_CTLOG_URL=$CTLOG_URL
-export SIGNET_STACK_CTLOG_PUBLIC_KEY=$KEYS/ctlog-key.pub.pem
 export SIGNET_STACK_TRUST_CONFIG_REKOR_V1=$RUN/trust_config.rekor-v1.json
 export SIGNET_STACK_TRUST_CONFIG_REKOR_V2=$RUN/trust_config.rekor-v2.json
 export SIGNET_STACK_SIGNING_CONFIG_REKOR_V1=$RUN/signing_config.rekor-v1.json
