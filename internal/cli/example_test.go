@@ -25,7 +25,7 @@ func ExampleMain() {
 	fmt.Print(stderr.String())
 	// Output:
 	// 2
-	// signet: error: keyless verification needs --certificate-identity (or -regexp) and --certificate-oidc-issuer (or -regexp); to verify with a key, use --key
+	// signet: error: keyless verification needs --certificate-identity (or -regexp) and --certificate-oidc-issuer (or -regexp, or --certificate-without-oidc-issuer for an enterprise CA's certificate); to verify with a key, use --key
 	// signet: hint: run 'signet help' or 'signet <command> --help' for usage
 	// 3
 	// signet: error: bundle check failed: open no-such-bundle.sigstore.json: no such file or directory

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,6 +51,7 @@ type verifyOptions struct {
 	tsaThreshold       int
 	insecureIgnoreTlog bool
 	insecureIgnoreSCT  bool
+	withoutIssuer      bool
 
 	output string
 	jobs   int
@@ -119,6 +121,7 @@ bundles as JSON Lines, instead of --bundle; --key also takes npm's registry key 
 	fs.StringArrayVar(&opts.identityRegexps, "certificate-identity-regexp", nil, "expected signer identity as an anchored regular expression; repeatable")
 	fs.StringArrayVar(&opts.issuers, "certificate-oidc-issuer", nil, "expected OIDC issuer of the identity, exact; repeat for any-of (alias --cert-oidc-issuer)")
 	fs.StringArrayVar(&opts.issuerRegexps, "certificate-oidc-issuer-regexp", nil, "expected OIDC issuer as an anchored regular expression; repeatable")
+	fs.BoolVar(&opts.withoutIssuer, "certificate-without-oidc-issuer", false, "instead of an issuer: accept only a certificate that names no OIDC issuer (from an enterprise CA), identified by its SAN alone")
 	fs.StringArrayVar(&opts.extensions, "certificate-extension", nil, "require a Fulcio certificate extension: `NAME=VALUE` (NAME as in 'signet verify --help': sourceRepositoryURI, build-signer-uri, 1.3.6.1.4.1.57264.1.12, ...); repeatable")
 	for _, gw := range githubWorkflowFlags {
 		v := new(string)
@@ -175,7 +178,7 @@ func (o *verifyOptions) policy(now time.Time) (verify.Policy, error) {
 	if o.tsaThreshold < 0 {
 		return p, usagef("--tsa-threshold cannot be negative")
 	}
-	hasIdentity := len(o.identities)+len(o.identityRegexps)+len(o.issuers)+len(o.issuerRegexps)+len(o.extensions) > 0
+	hasIdentity := len(o.identities)+len(o.identityRegexps)+len(o.issuers)+len(o.issuerRegexps)+len(o.extensions) > 0 || o.withoutIssuer
 	for _, v := range o.githubWorkflow {
 		hasIdentity = hasIdentity || *v != ""
 	}
@@ -190,9 +193,16 @@ func (o *verifyOptions) policy(now time.Time) (verify.Policy, error) {
 		p.Keys, p.RegistryKeys = keys, keySet
 		return p, o.statementPolicy(&p)
 	}
-	if len(o.identities)+len(o.identityRegexps) == 0 || len(o.issuers)+len(o.issuerRegexps) == 0 {
-		return p, usagef("keyless verification needs --certificate-identity (or -regexp) and --certificate-oidc-issuer (or -regexp); to verify with a key, use --key")
+	hasIssuer := len(o.issuers)+len(o.issuerRegexps) > 0
+	switch {
+	case hasIssuer && o.withoutIssuer:
+		return p, usagef("--certificate-without-oidc-issuer accepts a certificate that names no issuer: it cannot be combined with --certificate-oidc-issuer")
+	case len(o.identities)+len(o.identityRegexps) == 0 || !(hasIssuer || o.withoutIssuer):
+		return p, usagef("keyless verification needs --certificate-identity (or -regexp) and --certificate-oidc-issuer (or -regexp, or --certificate-without-oidc-issuer for an enterprise CA's certificate); to verify with a key, use --key")
+	case slices.Contains(o.identities, "") || slices.Contains(o.issuers, ""):
+		return p, usagef("--certificate-identity and --certificate-oidc-issuer cannot be empty (for a certificate that names no issuer, use --certificate-without-oidc-issuer)")
 	}
+	p.WithoutIssuer = o.withoutIssuer
 	var err error
 	if p.Identities, err = matchers(o.identities, o.identityRegexps); err != nil {
 		return p, err

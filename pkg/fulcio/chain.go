@@ -200,7 +200,7 @@ func checkProfile(chain []*x509.Certificate) error {
 			return fmt.Errorf("%w: intermediate %s is not a CA certificate with keyCertSign key usage", ErrProfile, describeCert(c))
 		}
 	}
-	if hasIssuerExtension(leaf) {
+	if HasIssuerExtension(leaf) {
 		n, err := countGeneralNames(leaf)
 		if err != nil {
 			return fmt.Errorf("%w: %v", ErrProfile, err)
@@ -212,7 +212,9 @@ func checkProfile(chain []*x509.Certificate) error {
 	return nil
 }
 
-func hasIssuerExtension(c *x509.Certificate) bool {
+// HasIssuerExtension reports whether c names an OIDC issuer (extension .1 or .8, whatever
+// its value): such a certificate is in Fulcio's profile.
+func HasIssuerExtension(c *x509.Certificate) bool {
 	return slices.ContainsFunc(c.Extensions, func(e pkix.Extension) bool {
 		return e.Id.Equal(OIDIssuerV1) || e.Id.Equal(OIDIssuerV2)
 	})

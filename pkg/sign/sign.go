@@ -417,7 +417,14 @@ func (c *Config) selfVerify(id *Identity, pb *pbbundle.Bundle, art verify.Artifa
 			return err
 		}
 		p.Identities = []verify.Matcher{verify.Exact(who.SAN)}
-		p.Issuers = []verify.Matcher{verify.Exact(who.Issuer)}
+		if fulcio.HasIssuerExtension(id.Chain[0]) {
+			p.Issuers = []verify.Matcher{verify.Exact(who.Issuer)}
+		} else {
+			// The user's own CA (an enterprise PKI): its certificates name no OIDC issuer and
+			// were never logged in CT. Its users verify with --certificate-without-oidc-issuer
+			// and --insecure-ignore-sct, and the self-check does the same.
+			p.WithoutIssuer, p.InsecureIgnoreSCT = true, true
+		}
 	}
 	c.verifierOnce.Do(func() { c.verifier = verify.NewVerifier(c.TrustedRoot) })
 	if _, err := c.verifier.Verify(b, art, p); err != nil {

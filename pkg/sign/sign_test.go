@@ -205,6 +205,23 @@ func TestSignWithKey(t *testing.T) {
 	require.NoError(t, err)
 	verifyBundle(t, cfg, pb, verify.ArtifactReader(bytes.NewReader(artifact)), keylessPolicy())
 
+	// An enterprise CA's certificate names no OIDC issuer and carries no SCT: signing
+	// succeeds (its self-check asks what its verifiers will), and the bundle verifies by the
+	// SAN alone, and not with an issuer expected.
+	plain := f.ca.IssueLeaf(key.Public(), sigstoretest.LeafOptions{Email: email, OmitIssuerV1: true, OmitIssuerV2: true, NoSCTs: true})
+	id, err = sign.KeyIdentity(key, []*x509.Certificate{plain, f.ca.Intermediate()})
+	require.NoError(t, err)
+	pb, err = cfg.SignArtifact(context.Background(), id, bytes.NewReader(artifact))
+	require.NoError(t, err)
+	enterprise := verify.Policy{Identities: []verify.Matcher{verify.Exact(email)}, WithoutIssuer: true, InsecureIgnoreSCT: true, Now: clock.Add(time.Hour)}
+	verifyBundle(t, cfg, pb, verify.ArtifactReader(bytes.NewReader(artifact)), enterprise)
+	b, err := bundle.New(pb)
+	require.NoError(t, err)
+	p := keylessPolicy()
+	p.InsecureIgnoreSCT = true
+	_, err = verify.Verify(cfg.TrustedRoot, b, verify.ArtifactReader(bytes.NewReader(artifact)), p)
+	require.ErrorContains(t, err, `OIDC issuer "" does not match`)
+
 	// A certificate for another key is refused.
 	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	_, err = sign.KeyIdentity(other, []*x509.Certificate{leaf})

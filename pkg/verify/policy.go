@@ -23,6 +23,10 @@ type Policy struct {
 	Identities []Matcher
 	Issuers    []Matcher
 	Extensions []ExtensionMatcher
+	// WithoutIssuer, instead of Issuers, accepts only a certificate that names no OIDC issuer
+	// (neither issuer extension): one from an enterprise CA, whose identity is its SAN alone.
+	// A certificate that names an issuer then fails: its issuer must be checked.
+	WithoutIssuer bool
 
 	// Keys are the keys a bundle with a public key hint instead of a certificate may be
 	// signed with. With one key, the bundle must verify with it, whatever its hint says;

@@ -170,6 +170,14 @@ func TestVerifyRules(t *testing.T) {
 		{name: "Fulcio leaf with an email and a foreign otherName", step: verify.StepCertificate, errRe: "exactly one subject alternative name, this one 2",
 			valid: leafWith(sigstoretest.LeafOptions{Email: signerEmail}),
 			wrong: leafWith(sigstoretest.LeafOptions{Email: signerEmail, UPN: "admin@example.com"})},
+		// An enterprise CA's certificate names no OIDC issuer: WithoutIssuer accepts it by its
+		// SAN alone, and never a certificate that names an issuer, which must be checked.
+		{name: "WithoutIssuer and a certificate that names an issuer", step: verify.StepPolicy, errRe: `names the OIDC issuer "https://oauth2\.sigstoretest\.invalid/auth", which must be checked`,
+			valid: withoutIssuer(leafWith(sigstoretest.LeafOptions{OmitIssuerV1: true, OmitIssuerV2: true})),
+			wrong: withoutIssuer(leafWith(sigstoretest.LeafOptions{OmitIssuerV1: true}))},
+		{name: "a certificate without an issuer needs WithoutIssuer", step: verify.StepPolicy, errRe: `OIDC issuer "" does not match`,
+			valid: withoutIssuer(leafWith(sigstoretest.LeafOptions{OmitIssuerV1: true, OmitIssuerV2: true})),
+			wrong: leafWith(sigstoretest.LeafOptions{OmitIssuerV1: true, OmitIssuerV2: true})},
 		// The policy reads .8; a client that reads the deprecated .1 would see another issuer.
 		{name: "Fulcio leaf whose issuer extensions disagree", step: verify.StepCertificate, errRe: "OIDC issuer extensions disagree",
 			valid: leafWith(sigstoretest.LeafOptions{}),
@@ -483,6 +491,15 @@ func leafWith(opts sigstoretest.LeafOptions) func(in *instance) (*pbbundle.Bundl
 		opts.SCTs = []sigstoretest.SCTOptions{{Log: 0}, {Log: 1}}
 		in.leaf = in.ca.IssueLeaf(in.key.Public(), opts).Raw
 		return in.messageBundle(in.v1, false), artifactReader(), keylessPolicy()
+	}
+}
+
+// withoutIssuer turns b's policy into one for a certificate that names no OIDC issuer.
+func withoutIssuer(b func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy)) func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy) {
+	return func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy) {
+		bundle, art, p := b(in)
+		p.Issuers, p.WithoutIssuer = nil, true
+		return bundle, art, p
 	}
 }
 

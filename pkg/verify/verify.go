@@ -159,8 +159,8 @@ func (v *verification) checkKeyMaterial() error {
 	case len(v.p.Keys) > 0 || v.p.RegistryKeys != nil:
 		return fail(StepPolicy, "the bundle carries a certificate; verify it with an identity and issuer, not a key")
 	default:
-		if len(v.p.Identities) == 0 || len(v.p.Issuers) == 0 {
-			return fail(StepPolicy, "no identity policy: keyless verification needs the expected certificate identity and OIDC issuer")
+		if len(v.p.Identities) == 0 || (len(v.p.Issuers) == 0) != v.p.WithoutIssuer {
+			return fail(StepPolicy, "no identity policy: keyless verification needs the expected certificate identity and OIDC issuer (or, for a certificate that names none, WithoutIssuer instead of issuers)")
 		}
 		v.key = v.b.Certificate.PublicKey
 	}
@@ -647,7 +647,10 @@ func (v *verification) checkPolicy() error {
 	if !anyMatch(v.p.Identities, id.SAN) {
 		return fail(StepPolicy, "the certificate identity %q does not match the expected identity %s", id.SAN, matchersString(v.p.Identities))
 	}
-	if !anyMatch(v.p.Issuers, id.Issuer) {
+	switch {
+	case v.p.WithoutIssuer && fulcio.HasIssuerExtension(leaf):
+		return fail(StepPolicy, "the certificate names the OIDC issuer %q, which must be checked: give the expected issuer instead of accepting a certificate without one", id.Issuer)
+	case !v.p.WithoutIssuer && !anyMatch(v.p.Issuers, id.Issuer):
 		return fail(StepPolicy, "the certificate's OIDC issuer %q does not match the expected issuer %s", id.Issuer, matchersString(v.p.Issuers))
 	}
 	for _, em := range v.p.Extensions {
