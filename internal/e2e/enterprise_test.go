@@ -48,7 +48,9 @@ func TestEnterpriseCA(t *testing.T) {
 	must(t, err)
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	must(t, err)
-	pemOf := func(typ string, der []byte) string { return string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})) }
+	pemOf := func(typ string, der []byte) string {
+		return string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}))
+	}
 	caPath := writeFile(t, dir, "corp-ca.pem", pemOf("CERTIFICATE", caDER))
 	certPath := writeFile(t, dir, "release.crt", pemOf("CERTIFICATE", leafDER))
 	keyPath := writeFile(t, dir, "release.key", pemOf("PRIVATE KEY", keyDER))
