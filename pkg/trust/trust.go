@@ -214,11 +214,20 @@ func NewTrustedRoot(pb *pbtrust.TrustedRoot) (*TrustedRoot, error) {
 	}
 	for i, l := range pb.GetCtlogs() {
 		log, err := parseLog(l)
+		if err == nil {
+			err = checkCTLogID(log, l.GetPublicKey().GetRawBytes())
+		}
 		if ok, err := tr.keep("ctlogs", i, l.GetBaseUrl(), l.GetLogId().GetKeyId(), err); err != nil {
 			return nil, err
 		} else if ok {
 			tr.CTLogs = append(tr.CTLogs, log)
 		}
+	}
+	if err := distinctLogIDs("tlogs", tr.Tlogs); err != nil {
+		return nil, err
+	}
+	if err := distinctLogIDs("ctlogs", tr.CTLogs); err != nil {
+		return nil, err
 	}
 	for i, ca := range pb.GetCertificateAuthorities() {
 		a, err := parseAuthority(ca)
@@ -290,6 +299,34 @@ func parseLog(l *pbtrust.TransparencyLogInstance) (*Log, error) {
 		ValidFor:        valid,
 		Operator:        l.GetOperator(),
 	}, nil
+}
+
+// checkCTLogID: a CT log's id is the SHA-256 of its DER public key (RFC 6962 §3.2), and an
+// SCT names its log by it. A CT log entry with another id can vouch for no SCT.
+func checkCTLogID(l *Log, raw []byte) error {
+	fromRaw := sha256.Sum256(raw)
+	id, err := LogID(l.PublicKey)
+	if err != nil || (!bytes.Equal(l.ID, id) && !bytes.Equal(l.ID, fromRaw[:])) {
+		return unusable("its log id %x is not the SHA-256 of its public key (%x), which SCTs name a CT log by", l.ID, fromRaw[:])
+	}
+	return nil
+}
+
+// distinctLogIDs refuses two logs of one kind with one log id and different keys: clients
+// look a log up by its id, and two parsers would pick two different keys.
+func distinctLogIDs(kind string, logs []*Log) error {
+	type equaler interface{ Equal(crypto.PublicKey) bool }
+	for i, a := range logs {
+		for _, b := range logs[:i] {
+			if !bytes.Equal(a.ID, b.ID) {
+				continue
+			}
+			if k, ok := a.PublicKey.(equaler); !ok || !k.Equal(b.PublicKey) {
+				return malformed("%s %s and %s have the same log id %x and different keys", kind, b.BaseURL, a.BaseURL, a.ID)
+			}
+		}
+	}
+	return nil
 }
 
 func parseAuthority(ca *pbtrust.CertificateAuthority) (*Authority, error) {

@@ -327,6 +327,10 @@ func TestTrustedRootRefusals(t *testing.T) {
 		{"4-byte log id", tlog(func(l map[string]any) { l["logId"] = map[string]any{"keyId": b64([]byte{1, 2, 3, 4})} }), ""},
 		{"no log id", tlog(func(l map[string]any) { delete(l, "logId") }), "log id"},
 		{"short CT log id", edited(func(d map[string]any) { obj(d, "ctlogs", 0)["logId"] = map[string]any{"keyId": b64([]byte{1})} }), "log id"},
+		{"a tlog listed twice", edited(func(d map[string]any) { d["tlogs"] = append(arr(d, "tlogs"), arr(d, "tlogs")[0]) }), ""},
+		{"two tlogs with one log id and different keys", edited(func(d map[string]any) {
+			obj(d, "tlogs", 1)["logId"] = obj(d, "tlogs", 0)["logId"]
+		}), "have the same log id"},
 
 		// Certificate chains.
 		{"CA chain at the limit", ca(func(c map[string]any) {
@@ -397,6 +401,11 @@ func TestTrustedRootUnusableEntries(t *testing.T) {
 		{"tlog without key bytes", edited(func(d map[string]any) { delete(obj(d, "tlogs", 0, "publicKey"), "rawBytes") }),
 			"tlogs", 0, "no public key",
 			func(tr *trust.TrustedRoot) int { return len(tr.Tlogs) }, len(full.Tlogs)},
+		{"CT log whose id is not its key's", edited(func(d map[string]any) {
+			other := sha256.Sum256([]byte("another key"))
+			obj(d, "ctlogs", 0)["logId"] = map[string]any{"keyId": b64(other[:])}
+		}), "ctlogs", 0, "is not the SHA-256 of its public key",
+			func(tr *trust.TrustedRoot) int { return len(tr.CTLogs) }, len(full.CTLogs)},
 		{"CT log with an ML-DSA key", edited(func(d map[string]any) { obj(d, "ctlogs", 1, "publicKey")["keyDetails"] = "ML_DSA_65" }),
 			"ctlogs", 1, "unsupported public key algorithm",
 			func(tr *trust.TrustedRoot) int { return len(tr.CTLogs) }, len(full.CTLogs)},
