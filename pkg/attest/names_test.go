@@ -137,6 +137,7 @@ func TestCanonicalRegistry(t *testing.T) {
 		"https://pypi.org/#top", "https://pypi.org/a/../simple", "https://pypi.org/./simple", "https://pypi.org//simple",
 		"https://pypi.org:0", "https://pypi.org:99999", "https://pypi.org:", "https://pypi.org/a%2Fb", " https://pypi.org",
 		"https://pypi.org/\n", "http://..", "https://a..b", "https://.pypi.org",
+		"https://x.example/" + strings.Repeat("\xd9", 1000), // within the limit, but not once percent-encoded
 	} {
 		_, err := attest.CanonicalRegistry(in)
 		require.Error(t, err, "%q", in)
@@ -184,7 +185,9 @@ func TestPEP440(t *testing.T) {
 		b, _ := attest.ParsePEP440(e[1])
 		require.False(t, a.Equal(b), "%s != %s", e[0], e[1])
 	}
-	for _, in := range []string{"", "latest", "1..0", "1.0-beta-x", "1.0+", "1.0_", "v", "1.0 2", "1.0+ubuntu..1"} {
+	for _, in := range []string{"", "latest", "1..0", "1.0-beta-x", "1.0+", "1.0_", "v", "1.0 2", "1.0+ubuntu..1",
+		strings.Repeat("1.", 126) + "1-1", // 255 bytes, but 259 once normalised (-1 is .post1)
+	} {
 		_, err := attest.ParsePEP440(in)
 		require.Error(t, err, "%q", in)
 	}

@@ -96,6 +96,10 @@ func ParsePEP440(s string) (PEP440, error) {
 	if l := g("local"); l != "" {
 		v.Local = strings.FieldsFunc(strings.ToLower(l), func(r rune) bool { return r == '-' || r == '_' || r == '.' })
 	}
+	// The normal form is what a signer writes: it must parse too ("1-1" grows to "1.post1").
+	if len(v.String()) > MaxVersionLength {
+		return PEP440{}, fmt.Errorf("version is longer than %d bytes once normalised", MaxVersionLength)
+	}
 	return v, nil
 }
 

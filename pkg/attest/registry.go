@@ -56,6 +56,10 @@ func CanonicalRegistry(raw string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// The canonical form is what a signer writes into a statement: it must canonicalise too.
+	if len(c) > MaxRegistryURLLength {
+		return "", fmt.Errorf("registry URL is longer than %d bytes once percent-encoded", MaxRegistryURLLength)
+	}
 	for _, a := range registryAliases {
 		if a.URL == c {
 			return a.Identity, nil
