@@ -230,7 +230,7 @@ if want sign; then
       fi
     fi
     echo
-    echo "== 3. signing $n files with one identity against the local Sigstore ($SIGNET_STACK_MODE stack: Fulcio, Rekor v2, TSA; $sign_runs runs each, alternating)"
+    echo "== 3. signing $n files with one identity against the local Sigstore ($SIGNET_STACK_MODE stack: Fulcio with its CT log, Rekor v2, TSA; $sign_runs runs each, alternating)"
     "$alt" -runs "$sign_runs" -warmup 0 -tsv "$tsv" "${cmds[@]}"
     # Every signer wrote a bundle per file, and its bundles verify (signet verify on the first
     # and last; core mode has no CT log, hence no SCTs).
