@@ -35,12 +35,12 @@ corpus: build
 ecosystem:
 	SIGNET_SHARED_DIR="$(SHARED)" GO="$(GO)" scripts/ecosystem.sh
 
-## e2e: end-to-end tests against a real Sigstore (core: Fulcio, Rekor v2, TSA) that they start and stop
+## e2e: end-to-end tests against a real Sigstore (core: Fulcio with a TesseraCT CT log, Rekor v2, TSA) that they start and stop
 e2e: build
 	scripts/stack/install.sh core
 	SIGNET_E2E_MODE=core $(GO) test -tags e2e -count=1 -timeout 20m ./internal/e2e/
 
-## e2e-full: the same with Rekor v1, Trillian, MariaDB and a CT log
+## e2e-full: the same with Rekor v1, Trillian and MariaDB (and the CT log on Trillian instead of TesseraCT)
 e2e-full: build
 	scripts/stack/install.sh full
 	SIGNET_E2E_MODE=full $(GO) test -tags e2e -count=1 -timeout 30m ./internal/e2e/

@@ -233,7 +233,7 @@ if want sign; then
     echo "== 3. signing $n files with one identity against the local Sigstore ($SIGNET_STACK_MODE stack: Fulcio with its CT log, Rekor v2, TSA; $sign_runs runs each, alternating)"
     "$alt" -runs "$sign_runs" -warmup 0 -tsv "$tsv" "${cmds[@]}"
     # Every signer wrote a bundle per file, and its bundles verify (signet verify on the first
-    # and last; core mode has no CT log, hence no SCTs).
+    # and last, SCT included).
     for t in signet sg cosign; do
       [ "$t" != cosign ] || [ -n "$have_cosign" ] || continue
       got=$(find "$d/$t" -name '*.sigstore.json' | wc -l)

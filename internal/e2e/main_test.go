@@ -5,8 +5,8 @@
 // scripts/stack builds and starts on 127.0.0.1, and against an independent client, the
 // sigstore-go conformance CLI. It trusts only the stack's trust material, written at start.
 //
-//	go test -tags e2e ./internal/e2e/                        # core: OIDC, Fulcio, Rekor v2, TSA
-//	SIGNET_E2E_MODE=full go test -tags e2e ./internal/e2e/   # full: + MariaDB, Trillian, Rekor v1, CT log
+//	go test -tags e2e ./internal/e2e/                        # core: OIDC, Fulcio, TesseraCT, Rekor v2, TSA
+//	SIGNET_E2E_MODE=full go test -tags e2e ./internal/e2e/   # full: + MariaDB, Trillian, Rekor v1 (CT log on Trillian)
 //
 // TestMain installs (cached) and starts the stack, and always stops it: after the tests, on
 // SIGINT or SIGTERM, shortly before -test.timeout, and, through scripts/e2e/watchdog.sh, when
