@@ -257,7 +257,13 @@ func runSign(ctx context.Context, env *Env, o *signOptions) error {
 			fmt.Fprintf(env.Stderr, "signet: signing as %s (issuer %s) with a certificate from %s\n", who.SAN, who.Issuer, services.CA.URL)
 		}
 	}
-	if len(cfg.TrustedRoot.CTLogs) == 0 && len(id.Chain) > 0 {
+	switch {
+	case o.keyPath != "" && len(id.Chain) > 0 && !fulcio.HasIssuerExtension(id.Chain[0]):
+		// The user's own CA: what its verifiers need to say.
+		if who, err := fulcio.IdentityFromCertificate(id.Chain[0]); err == nil {
+			fmt.Fprintf(env.Stderr, "signet: note: the certificate for %s names no OIDC issuer; verify with --certificate-identity %s --certificate-without-oidc-issuer, and --insecure-ignore-sct unless its CA logs to a CT log in the trusted root\n", who.SAN, who.SAN)
+		}
+	case len(cfg.TrustedRoot.CTLogs) == 0 && len(id.Chain) > 0:
 		fmt.Fprintln(env.Stderr, "signet: warning: the trusted root has no CT logs, so the certificate's SCTs cannot be checked; verifiers will need --insecure-ignore-sct")
 	}
 	return o.signAll(ctx, env, sc, id, jobs)

@@ -63,7 +63,7 @@ func TestEnterpriseCA(t *testing.T) {
 
 	art := writeFile(t, dir, "app.bin", "an enterprise release: "+t.Name())
 	signet(t, nil, "sign", "--trust-config", corp, "--key", keyPath, "--certificate", certPath, art).
-		want(t, 0, "signet: signed "+art)
+		want(t, 0, "signet: signed "+art, "names no OIDC issuer; verify with --certificate-identity "+who+" --certificate-without-oidc-issuer")
 	wantShape(t, art+".sigstore.json", 2, false)
 
 	base := []string{"verify", "--trust-config", corp, "--insecure-ignore-sct"}
