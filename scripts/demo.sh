@@ -47,7 +47,7 @@ SIGSTORE_ID_TOKEN=$(curl -fsS "$SIGNET_STACK_TOKEN_URL?sub=alice@example.com&ema
 export SIGSTORE_ID_TOKEN
 echo "(a JWT of ${#SIGSTORE_ID_TOKEN} bytes in \$SIGSTORE_ID_TOKEN; signet never prints it)"
 
-step "Sign keylessly: Fulcio certificate, RFC 3161 timestamp, Rekor v2 entry, bundle"
+step "Sign keylessly: Fulcio certificate (with an SCT from the CT log), RFC 3161 timestamp, Rekor v2 entry, bundle"
 show "$signet" sign --trust-config "$SIGNET_STACK_TRUST_CONFIG" release.txt
 
 step "Verify it offline against the instance's trusted root: certificate chain, SCT, log entry, timestamp, identity"
