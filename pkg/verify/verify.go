@@ -198,12 +198,18 @@ func (v *verification) trustedKey() error {
 			return fail(StepPolicy, "the bundle's key hint %q names %d different keys given (sha256 %s)", hint, len(fps), strings.Join(fps, ", "))
 		}
 	}
-	v.trustedKeys, v.key = picked, picked[0].Public
-	fp, err := signature.Fingerprint(v.key)
+	v.trustedKeys = picked
+	return v.useKey(picked[0].Public, hint)
+}
+
+// useKey makes key the one the signature must verify under, named in the result by its
+// fingerprint and the name the bundle gave it.
+func (v *verification) useKey(key crypto.PublicKey, name string) error {
+	fp, err := signature.Fingerprint(key)
 	if err != nil {
 		return fail(StepPolicy, "unusable verification key: %v", err)
 	}
-	v.res.PublicKey = &PublicKey{SHA256: fp, Hint: hint}
+	v.key, v.res.PublicKey = key, &PublicKey{SHA256: fp, Hint: name}
 	return nil
 }
 
@@ -225,13 +231,8 @@ func (v *verification) registryKey() error {
 	if err != nil {
 		return fail(StepPolicy, "%v", err)
 	}
-	v.registryKeys, v.key = keys, keys[0].Key
-	fp, err := signature.Fingerprint(v.key)
-	if err != nil {
-		return fail(StepPolicy, "unusable verification key: %v", err)
-	}
-	v.res.PublicKey = &PublicKey{SHA256: fp, Hint: id}
-	return nil
+	v.registryKeys = keys
+	return v.useKey(keys[0].Key, id)
 }
 
 // checkKeyWindow: a registry key signs only within its validity window ("a key past its
