@@ -3,10 +3,6 @@ package rekor
 import (
 	"bytes"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
@@ -20,6 +16,7 @@ import (
 	pbrekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 
 	"github.com/signet-dev/signet/pkg/dsse"
+	"github.com/signet-dev/signet/pkg/trust"
 )
 
 // Entry kinds and versions signet reads.
@@ -680,59 +677,35 @@ func compareV2Verifier(v v2Verifier, exp *Expected, certKey bool) (crypto.Hash, 
 
 // keyDetailsHash returns the prehash of a signing algorithm from the algorithm registry,
 // after checking that it suits the key. Rekor v2 refuses algorithms without a prehash
-// (pure Ed25519), so they are refused here too.
+// (pure Ed25519) and the deprecated ones that name no key size, so they are refused here too.
 func keyDetailsHash(name string, pub crypto.PublicKey) (crypto.Hash, error) {
 	kd, ok := pbcommon.PublicKeyDetails_value[name]
 	if !ok {
 		return 0, fmt.Errorf("%w: unknown key details %q", ErrMalformedBody, name)
 	}
-	curve := func(c elliptic.Curve) bool {
-		k, ok := pub.(*ecdsa.PublicKey)
-		return ok && k.Curve == c
-	}
-	rsaBits := func(bits int) bool {
-		k, ok := pub.(*rsa.PublicKey)
-		return ok && k.N.BitLen() == bits
-	}
-	var h crypto.Hash
-	var fits bool
-	switch pbcommon.PublicKeyDetails(kd) {
-	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P256_SHA_256:
-		h, fits = crypto.SHA256, curve(elliptic.P256())
-	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P384_SHA_384:
-		h, fits = crypto.SHA384, curve(elliptic.P384())
-	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P384_SHA_256:
-		h, fits = crypto.SHA256, curve(elliptic.P384())
-	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P521_SHA_512:
-		h, fits = crypto.SHA512, curve(elliptic.P521())
-	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P521_SHA_256:
-		h, fits = crypto.SHA256, curve(elliptic.P521())
-	case pbcommon.PublicKeyDetails_PKIX_ED25519_PH:
-		_, ok := pub.(ed25519.PublicKey)
-		h, fits = crypto.SHA512, ok
-	case pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_2048_SHA256, pbcommon.PublicKeyDetails_PKIX_RSA_PSS_2048_SHA256:
-		h, fits = crypto.SHA256, rsaBits(2048)
-	case pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_3072_SHA256, pbcommon.PublicKeyDetails_PKIX_RSA_PSS_3072_SHA256:
-		h, fits = crypto.SHA256, rsaBits(3072)
-	case pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_4096_SHA256, pbcommon.PublicKeyDetails_PKIX_RSA_PSS_4096_SHA256:
-		h, fits = crypto.SHA256, rsaBits(4096)
-	default:
+	d := pbcommon.PublicKeyDetails(kd)
+	h, fits, ok := trust.KeyAlgorithm(d, pub)
+	if !ok || !rekorV2Algorithms[d] {
 		return 0, fmt.Errorf("%w: key details %s name no algorithm with a prehash", ErrUnsupportedKind, name)
 	}
 	if !fits {
-		return 0, &MismatchError{What: "key details", Entry: name, Bundle: keyDescription(pub)}
+		return 0, &MismatchError{What: "key details", Entry: name, Bundle: trust.DescribeKey(pub)}
 	}
 	return h, nil
 }
 
-func keyDescription(pub crypto.PublicKey) string {
-	switch k := pub.(type) {
-	case *ecdsa.PublicKey:
-		return "ECDSA " + k.Curve.Params().Name + " key"
-	case *rsa.PublicKey:
-		return fmt.Sprintf("%d-bit RSA key", k.N.BitLen())
-	case ed25519.PublicKey:
-		return "Ed25519 key"
-	}
-	return fmt.Sprintf("%T", pub)
+// rekorV2Algorithms are the key details of the signing algorithms Rekor v2 logs.
+var rekorV2Algorithms = map[pbcommon.PublicKeyDetails]bool{
+	pbcommon.PublicKeyDetails_PKIX_ECDSA_P256_SHA_256:       true,
+	pbcommon.PublicKeyDetails_PKIX_ECDSA_P384_SHA_384:       true,
+	pbcommon.PublicKeyDetails_PKIX_ECDSA_P384_SHA_256:       true,
+	pbcommon.PublicKeyDetails_PKIX_ECDSA_P521_SHA_512:       true,
+	pbcommon.PublicKeyDetails_PKIX_ECDSA_P521_SHA_256:       true,
+	pbcommon.PublicKeyDetails_PKIX_ED25519_PH:               true,
+	pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_2048_SHA256: true,
+	pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_3072_SHA256: true,
+	pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_4096_SHA256: true,
+	pbcommon.PublicKeyDetails_PKIX_RSA_PSS_2048_SHA256:      true,
+	pbcommon.PublicKeyDetails_PKIX_RSA_PSS_3072_SHA256:      true,
+	pbcommon.PublicKeyDetails_PKIX_RSA_PSS_4096_SHA256:      true,
 }

@@ -17,6 +17,7 @@ import (
 	pbrekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 
 	"github.com/signet-dev/signet/pkg/internal/httpretry"
+	"github.com/signet-dev/signet/pkg/trust"
 )
 
 // ServiceName names Rekor in errors.
@@ -222,7 +223,7 @@ func defaultKeyDetails(pub crypto.PublicKey, h crypto.Hash) (pbcommon.PublicKeyD
 		}
 	}
 	if h == 0 {
-		return 0, fmt.Errorf("no Rekor v2 signing algorithm for %s", keyDescription(pub))
+		return 0, fmt.Errorf("no Rekor v2 signing algorithm for %s", trust.DescribeKey(pub))
 	}
-	return 0, fmt.Errorf("no Rekor v2 signing algorithm for %s with %v", keyDescription(pub), h)
+	return 0, fmt.Errorf("no Rekor v2 signing algorithm for %s with %v", trust.DescribeKey(pub), h)
 }

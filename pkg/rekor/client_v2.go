@@ -14,6 +14,7 @@ import (
 
 	"github.com/signet-dev/signet/pkg/dsse"
 	"github.com/signet-dev/signet/pkg/internal/httpretry"
+	"github.com/signet-dev/signet/pkg/trust"
 )
 
 const v2EntriesPath = "/api/v2/log/entries"
@@ -71,7 +72,7 @@ func proposeV2(p *ProposedEntry) ([]byte, error) {
 	h, err := keyDetailsHash(details.String(), pub)
 	var mm *MismatchError
 	if errors.As(err, &mm) {
-		return nil, fmt.Errorf("key details %s do not suit the signer's %s", details, keyDescription(pub))
+		return nil, fmt.Errorf("key details %s do not suit the signer's %s", details, trust.DescribeKey(pub))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("key details %s: %w", details, err)

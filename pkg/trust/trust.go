@@ -368,40 +368,67 @@ func parseAuthority(ca *pbtrust.CertificateAuthority) (*Authority, error) {
 // implement: an entry with such a key is unusable, not malformed.
 var ErrUnsupportedKey = errors.New("unsupported public key algorithm")
 
+// keyAlgorithm is what key details (the algorithm registry's names) fix: the hash that
+// signatures use (zero for pure Ed25519), the keys that fit, and whether the key is stored
+// as PKCS#1 rather than PKIX.
+type keyAlgorithm struct {
+	hash  crypto.Hash
+	fits  func(crypto.PublicKey) bool
+	pkcs1 bool
+}
+
+func curveKey(c func() elliptic.Curve) func(crypto.PublicKey) bool {
+	return func(pub crypto.PublicKey) bool { return isCurve(pub, c()) }
+}
+
+func ed25519Key(pub crypto.PublicKey) bool { _, ok := pub.(ed25519.PublicKey); return ok }
+
+func rsaKey(bits int) func(crypto.PublicKey) bool {
+	return func(pub crypto.PublicKey) bool {
+		k, ok := pub.(*rsa.PublicKey)
+		return ok && (bits == 0 || k.N.BitLen() == bits)
+	}
+}
+
+// keyAlgorithms are the key details signet implements.
+var keyAlgorithms = map[pbcommon.PublicKeyDetails]keyAlgorithm{
+	pbcommon.PublicKeyDetails_PKIX_ECDSA_P256_SHA_256:       {crypto.SHA256, curveKey(elliptic.P256), false},
+	pbcommon.PublicKeyDetails_PKIX_ECDSA_P384_SHA_384:       {crypto.SHA384, curveKey(elliptic.P384), false},
+	pbcommon.PublicKeyDetails_PKIX_ECDSA_P384_SHA_256:       {crypto.SHA256, curveKey(elliptic.P384), false},
+	pbcommon.PublicKeyDetails_PKIX_ECDSA_P521_SHA_512:       {crypto.SHA512, curveKey(elliptic.P521), false},
+	pbcommon.PublicKeyDetails_PKIX_ECDSA_P521_SHA_256:       {crypto.SHA256, curveKey(elliptic.P521), false},
+	pbcommon.PublicKeyDetails_PKIX_ED25519:                  {0, ed25519Key, false},
+	pbcommon.PublicKeyDetails_PKIX_ED25519_PH:               {crypto.SHA512, ed25519Key, false},
+	pbcommon.PublicKeyDetails_PKCS1_RSA_PKCS1V5:             {crypto.SHA256, rsaKey(0), true},
+	pbcommon.PublicKeyDetails_PKCS1_RSA_PSS:                 {crypto.SHA256, rsaKey(0), true},
+	pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V5:              {crypto.SHA256, rsaKey(0), false},
+	pbcommon.PublicKeyDetails_PKIX_RSA_PSS:                  {crypto.SHA256, rsaKey(0), false},
+	pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_2048_SHA256: {crypto.SHA256, rsaKey(2048), false},
+	pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_3072_SHA256: {crypto.SHA256, rsaKey(3072), false},
+	pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_4096_SHA256: {crypto.SHA256, rsaKey(4096), false},
+	pbcommon.PublicKeyDetails_PKIX_RSA_PSS_2048_SHA256:      {crypto.SHA256, rsaKey(2048), false},
+	pbcommon.PublicKeyDetails_PKIX_RSA_PSS_3072_SHA256:      {crypto.SHA256, rsaKey(3072), false},
+	pbcommon.PublicKeyDetails_PKIX_RSA_PSS_4096_SHA256:      {crypto.SHA256, rsaKey(4096), false},
+}
+
+// KeyAlgorithm returns the hash that signatures under key details use (zero for pure
+// Ed25519) and whether pub fits the details: its type, its curve and, for the RSA details
+// that name a size, its size. ok is false for details signet does not implement.
+func KeyAlgorithm(details pbcommon.PublicKeyDetails, pub crypto.PublicKey) (h crypto.Hash, fits, ok bool) {
+	a, ok := keyAlgorithms[details]
+	if !ok {
+		return 0, false, false
+	}
+	return a.hash, a.fits(pub), true
+}
+
 // ParsePublicKey parses a public key as the trusted root stores it and returns the hash
 // its signatures use. Key details signet does not implement fail with ErrUnsupportedKey
 // before the bytes are read; a key that does not parse or does not fit its details is
 // malformed.
 func ParsePublicKey(der []byte, details pbcommon.PublicKeyDetails) (crypto.PublicKey, crypto.Hash, error) {
-	var h crypto.Hash
-	var fits func(crypto.PublicKey) bool
-	curve := func(c elliptic.Curve) func(crypto.PublicKey) bool {
-		return func(pub crypto.PublicKey) bool { return isCurve(pub, c) }
-	}
-	isEd25519 := func(pub crypto.PublicKey) bool { _, ok := pub.(ed25519.PublicKey); return ok }
-	isRSA := func(pub crypto.PublicKey) bool { _, ok := pub.(*rsa.PublicKey); return ok }
-	switch details {
-	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P256_SHA_256:
-		h, fits = crypto.SHA256, curve(elliptic.P256())
-	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P384_SHA_384:
-		h, fits = crypto.SHA384, curve(elliptic.P384())
-	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P384_SHA_256:
-		h, fits = crypto.SHA256, curve(elliptic.P384())
-	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P521_SHA_512:
-		h, fits = crypto.SHA512, curve(elliptic.P521())
-	case pbcommon.PublicKeyDetails_PKIX_ECDSA_P521_SHA_256:
-		h, fits = crypto.SHA256, curve(elliptic.P521())
-	case pbcommon.PublicKeyDetails_PKIX_ED25519:
-		fits = isEd25519
-	case pbcommon.PublicKeyDetails_PKIX_ED25519_PH:
-		h, fits = crypto.SHA512, isEd25519
-	case pbcommon.PublicKeyDetails_PKCS1_RSA_PKCS1V5, pbcommon.PublicKeyDetails_PKCS1_RSA_PSS,
-		pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V5, pbcommon.PublicKeyDetails_PKIX_RSA_PSS,
-		pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_2048_SHA256, pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_3072_SHA256,
-		pbcommon.PublicKeyDetails_PKIX_RSA_PKCS1V15_4096_SHA256, pbcommon.PublicKeyDetails_PKIX_RSA_PSS_2048_SHA256,
-		pbcommon.PublicKeyDetails_PKIX_RSA_PSS_3072_SHA256, pbcommon.PublicKeyDetails_PKIX_RSA_PSS_4096_SHA256:
-		h, fits = crypto.SHA256, isRSA
-	default:
+	a, ok := keyAlgorithms[details]
+	if !ok {
 		return nil, 0, fmt.Errorf("%w: key details %v", ErrUnsupportedKey, details)
 	}
 	if len(der) == 0 {
@@ -409,19 +436,31 @@ func ParsePublicKey(der []byte, details pbcommon.PublicKeyDetails) (crypto.Publi
 	}
 	var pub crypto.PublicKey
 	var err error
-	switch details {
-	case pbcommon.PublicKeyDetails_PKCS1_RSA_PKCS1V5, pbcommon.PublicKeyDetails_PKCS1_RSA_PSS:
+	if a.pkcs1 {
 		pub, err = x509.ParsePKCS1PublicKey(der)
-	default:
+	} else {
 		pub, err = x509.ParsePKIXPublicKey(der)
 	}
 	if err != nil {
 		return nil, 0, malformed("public key: %v", err)
 	}
-	if !fits(pub) {
-		return nil, 0, malformed("a %T public key does not match key details %v", pub, details)
+	if !a.fits(pub) {
+		return nil, 0, malformed("a %s does not match key details %v", DescribeKey(pub), details)
 	}
-	return pub, h, nil
+	return pub, a.hash, nil
+}
+
+// DescribeKey names a key's algorithm and size for messages: "ECDSA P-256 key".
+func DescribeKey(pub crypto.PublicKey) string {
+	switch k := pub.(type) {
+	case *ecdsa.PublicKey:
+		return "ECDSA " + k.Curve.Params().Name + " key"
+	case *rsa.PublicKey:
+		return fmt.Sprintf("%d-bit RSA key", k.N.BitLen())
+	case ed25519.PublicKey:
+		return "Ed25519 key"
+	}
+	return fmt.Sprintf("%T", pub)
 }
 
 func isCurve(pub crypto.PublicKey, c elliptic.Curve) bool {

@@ -575,6 +575,8 @@ func TestParsePublicKey(t *testing.T) {
 		{"ECDSA P-256 with trailing data", append(append([]byte{}, p256...), 0), pbcommon.PublicKeyDetails_PKIX_ECDSA_P256_SHA_256, nil, 0},
 		{"empty", nil, pbcommon.PublicKeyDetails_PKIX_ECDSA_P256_SHA_256, nil, 0},
 		{"garbage", []byte("not a key"), pbcommon.PublicKeyDetails_PKIX_ED25519, nil, 0},
+		// Details that name an RSA size fix it: the twin of "RSA PKIX PSS 2048".
+		{"RSA 2048 key under 4096 details", pkix(t, k.rsa.Public()), pbcommon.PublicKeyDetails_PKIX_RSA_PSS_4096_SHA256, nil, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
