@@ -260,8 +260,9 @@ func runSign(ctx context.Context, env *Env, o *signOptions) error {
 	switch {
 	case o.keyPath != "" && len(id.Chain) > 0 && !fulcio.HasIssuerExtension(id.Chain[0]):
 		// The user's own CA: what its verifiers need to say.
-		if who, err := fulcio.IdentityFromCertificate(id.Chain[0]); err == nil {
-			fmt.Fprintf(env.Stderr, "signet: note: the certificate for %s names no OIDC issuer; verify with --certificate-identity %s --certificate-without-oidc-issuer, and --insecure-ignore-sct unless its CA logs to a CT log in the trusted root\n", who.SAN, who.SAN)
+		if names, err := fulcio.SubjectNames(id.Chain[0]); err == nil && len(names) > 0 {
+			who := names[0].Value
+			fmt.Fprintf(env.Stderr, "signet: note: the certificate for %s names no OIDC issuer; verify with --certificate-identity %s --certificate-without-oidc-issuer, and --insecure-ignore-sct unless its CA logs to a CT log in the trusted root\n", who, who)
 		}
 	case len(cfg.TrustedRoot.CTLogs) == 0 && len(id.Chain) > 0:
 		fmt.Fprintln(env.Stderr, "signet: warning: the trusted root has no CT logs, so the certificate's SCTs cannot be checked; verifiers will need --insecure-ignore-sct")

@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	"net/url"
 	"path/filepath"
 	"testing"
 	"time"
@@ -19,9 +20,9 @@ import (
 
 // Bring your own PKI: an enterprise CA (no Fulcio, no OIDC issuer, no certificate
 // transparency) described by a trust config that signet trust create builds with the stack's
-// Rekor v2 and timestamp authority. A key certified by that CA signs; the bundle verifies by
-// the certificate's SAN with --certificate-without-oidc-issuer, and not for another identity,
-// with an issuer expected, or for other bytes.
+// Rekor v2 and timestamp authority. A key certified by that CA (its certificate names two
+// subjects) signs; the bundle verifies by either SAN with --certificate-without-oidc-issuer,
+// and not for another identity, with an issuer expected, or for other bytes.
 func TestEnterpriseCA(t *testing.T) {
 	dir := t.TempDir()
 	now := time.Now()
@@ -43,6 +44,7 @@ func TestEnterpriseCA(t *testing.T) {
 	leafDER, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
 		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "release signing"},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), EmailAddresses: []string{who},
+		URIs:     []*url.URL{{Scheme: "https", Host: "ci.corp.example", Path: "/release"}}, // a second subject
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
 	}, ca, key.Public(), caKey)
 	must(t, err)
@@ -69,6 +71,9 @@ func TestEnterpriseCA(t *testing.T) {
 	base := []string{"verify", "--trust-config", corp, "--insecure-ignore-sct"}
 	signet(t, nil, append(base, "--certificate-identity", who, "--certificate-without-oidc-issuer", art)...).
 		want(t, 0, "signet: verified "+art, "INSECURE: skipped sct")
+	// An enterprise certificate may name several subjects: the identity is any of them.
+	signet(t, nil, append(base, "--certificate-identity", "https://ci.corp.example/release", "--certificate-without-oidc-issuer", art)...).
+		want(t, 0, "signet: verified "+art)
 	signet(t, nil, append(base, "--certificate-identity", "mallory@corp.example", "--certificate-without-oidc-issuer", art)...).
 		want(t, cli.ExitFailed, "policy check failed")
 	signet(t, nil, append(base, "--certificate-identity", who, "--certificate-oidc-issuer", v("OIDC_URL"), art)...).

@@ -168,8 +168,8 @@ func IdentityFromCertificate(cert *x509.Certificate) (*Identity, error) {
 		for i, n := range names {
 			kinds[i] = n.kind
 		}
-		return nil, fmt.Errorf("certificate has %d subject alternative names (%s); a Fulcio certificate has exactly one",
-			len(names), strings.Join(kinds, ", "))
+		return nil, fmt.Errorf("%w: certificate has %d subject alternative names (%s); a Fulcio certificate has exactly one",
+			ErrSeveralSubjects, len(names), strings.Join(kinds, ", "))
 	}
 	id := &Identity{SAN: names[0].value, SANType: names[0].kind}
 
@@ -338,6 +338,30 @@ func countGeneralNames(cert *x509.Certificate) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// ErrSeveralSubjects: the certificate names more than one subject (email, URI or username
+// SAN), which a Fulcio certificate never does. A certificate of another CA may
+// (SubjectNames).
+var ErrSeveralSubjects = errors.New("several subjects")
+
+// SubjectName is one subject a certificate names: an email, URI or Fulcio username SAN.
+type SubjectName struct {
+	Type, Value string
+}
+
+// SubjectNames lists the subjects cert names (email, URI and Fulcio username SANs, byte for
+// byte, in order), for certificates of a CA other than Fulcio, which may name several.
+func SubjectNames(cert *x509.Certificate) ([]SubjectName, error) {
+	names, err := parseSANs(cert)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SubjectName, len(names))
+	for i, n := range names {
+		out[i] = SubjectName{Type: n.kind, Value: n.value}
+	}
+	return out, nil
 }
 
 // sanName is one identity-bearing entry of a SubjectAltName extension.

@@ -412,17 +412,25 @@ func (c *Config) selfVerify(id *Identity, pb *pbbundle.Bundle, art verify.Artifa
 	if len(id.Chain) == 0 {
 		p.Keys = []verify.TrustedKey{{Public: id.Signer.Public()}}
 	} else {
-		who, err := fulcio.IdentityFromCertificate(id.Chain[0])
-		if err != nil {
-			return err
-		}
-		p.Identities = []verify.Matcher{verify.Exact(who.SAN)}
 		if fulcio.HasIssuerExtension(id.Chain[0]) {
+			who, err := fulcio.IdentityFromCertificate(id.Chain[0])
+			if err != nil {
+				return err
+			}
+			p.Identities = []verify.Matcher{verify.Exact(who.SAN)}
 			p.Issuers = []verify.Matcher{verify.Exact(who.Issuer)}
 		} else {
-			// The user's own CA (an enterprise PKI): its certificates name no OIDC issuer and
-			// were never logged in CT. Its users verify with --certificate-without-oidc-issuer
-			// and --insecure-ignore-sct, and the self-check does the same.
+			// The user's own CA (an enterprise PKI): its certificates name no OIDC issuer,
+			// maybe several subjects, and were never logged in CT. Its users verify with one
+			// of the subjects, --certificate-without-oidc-issuer and --insecure-ignore-sct,
+			// and the self-check does the same.
+			names, err := fulcio.SubjectNames(id.Chain[0])
+			if err != nil {
+				return err
+			}
+			for _, n := range names {
+				p.Identities = append(p.Identities, verify.Exact(n.Value))
+			}
 			p.WithoutIssuer, p.InsecureIgnoreSCT = true, true
 		}
 	}

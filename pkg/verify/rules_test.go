@@ -178,6 +178,14 @@ func TestVerifyRules(t *testing.T) {
 		{name: "a certificate without an issuer needs WithoutIssuer", step: verify.StepPolicy, errRe: `OIDC issuer "" does not match`,
 			valid: withoutIssuer(leafWith(sigstoretest.LeafOptions{OmitIssuerV1: true, OmitIssuerV2: true})),
 			wrong: leafWith(sigstoretest.LeafOptions{OmitIssuerV1: true, OmitIssuerV2: true})},
+		// An enterprise certificate may name several subjects, and the identity is any of them;
+		// a Fulcio certificate (it names an issuer) names exactly one.
+		{name: "several subjects in a certificate without an issuer", step: verify.StepCertificate, errRe: "exactly one subject alternative name, this one 2",
+			valid: withIdentity(workflowURI, withoutIssuer(leafWith(sigstoretest.LeafOptions{URI: workflowURI, OmitIssuerV1: true, OmitIssuerV2: true}))),
+			wrong: withIdentity(workflowURI, leafWith(sigstoretest.LeafOptions{URI: workflowURI}))},
+		{name: "an identity none of several subjects match", step: verify.StepPolicy, errRe: `certificate identity "` + signerEmail + `" does not match`,
+			valid: withIdentity(signerEmail, withoutIssuer(leafWith(sigstoretest.LeafOptions{URI: workflowURI, OmitIssuerV1: true, OmitIssuerV2: true}))),
+			wrong: withIdentity("https://ci.example.com/other", withoutIssuer(leafWith(sigstoretest.LeafOptions{URI: workflowURI, OmitIssuerV1: true, OmitIssuerV2: true})))},
 		// The policy reads .8; a client that reads the deprecated .1 would see another issuer.
 		{name: "Fulcio leaf whose issuer extensions disagree", step: verify.StepCertificate, errRe: "OIDC issuer extensions disagree",
 			valid: leafWith(sigstoretest.LeafOptions{}),
@@ -491,6 +499,17 @@ func leafWith(opts sigstoretest.LeafOptions) func(in *instance) (*pbbundle.Bundl
 		opts.SCTs = []sigstoretest.SCTOptions{{Log: 0}, {Log: 1}}
 		in.leaf = in.ca.IssueLeaf(in.key.Public(), opts).Raw
 		return in.messageBundle(in.v1, false), artifactReader(), keylessPolicy()
+	}
+}
+
+const workflowURI = "https://ci.example.com/release"
+
+// withIdentity makes identity the one b's policy expects.
+func withIdentity(identity string, b func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy)) func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy) {
+	return func(in *instance) (*pbbundle.Bundle, verify.Artifact, verify.Policy) {
+		bundle, art, p := b(in)
+		p.Identities = []verify.Matcher{verify.Exact(identity)}
+		return bundle, art, p
 	}
 }
 

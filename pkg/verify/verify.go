@@ -630,6 +630,23 @@ func (v *verification) verifyTlogBodies() error {
 	return nil
 }
 
+// matchingSubject is the identity of a certificate that names several subjects: the first
+// that the policy's identities match, else the first.
+func matchingSubject(leaf *x509.Certificate, identities []Matcher) (*fulcio.Identity, error) {
+	names, err := fulcio.SubjectNames(leaf)
+	if err != nil {
+		return nil, err
+	}
+	pick := names[0]
+	for _, n := range names {
+		if anyMatch(identities, n.Value) {
+			pick = n
+			break
+		}
+	}
+	return &fulcio.Identity{SAN: pick.Value, SANType: pick.Type}, nil
+}
+
 // checkPolicy matches the certificate's identity against the policy.
 func (v *verification) checkPolicy() error {
 	leaf := v.b.Certificate
@@ -637,6 +654,11 @@ func (v *verification) checkPolicy() error {
 		return nil
 	}
 	id, err := fulcio.IdentityFromCertificate(leaf)
+	if errors.Is(err, fulcio.ErrSeveralSubjects) && !fulcio.HasIssuerExtension(leaf) {
+		// A certificate of another CA than Fulcio (an enterprise PKI) may name several
+		// subjects: the identity policy must match one of them.
+		id, err = matchingSubject(leaf, v.p.Identities)
+	}
 	if err != nil {
 		return fail(StepCertificate, "reading the certificate's identity: %v", err)
 	}
