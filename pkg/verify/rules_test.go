@@ -183,7 +183,7 @@ func TestVerifyRules(t *testing.T) {
 		{name: "several subjects in a certificate without an issuer", step: verify.StepCertificate, errRe: "exactly one subject alternative name, this one 2",
 			valid: withIdentity(workflowURI, withoutIssuer(leafWith(sigstoretest.LeafOptions{URI: workflowURI, OmitIssuerV1: true, OmitIssuerV2: true}))),
 			wrong: withIdentity(workflowURI, leafWith(sigstoretest.LeafOptions{URI: workflowURI}))},
-		{name: "an identity none of several subjects match", step: verify.StepPolicy, errRe: `certificate identity "` + signerEmail + `" does not match`,
+		{name: "an identity none of several subjects match", step: verify.StepPolicy, errRe: `none of the certificate identities "` + signerEmail + `", "` + workflowURI + `" matches the expected identity "https://ci.example.com/other"`,
 			valid: withIdentity(signerEmail, withoutIssuer(leafWith(sigstoretest.LeafOptions{URI: workflowURI, OmitIssuerV1: true, OmitIssuerV2: true}))),
 			wrong: withIdentity("https://ci.example.com/other", withoutIssuer(leafWith(sigstoretest.LeafOptions{URI: workflowURI, OmitIssuerV1: true, OmitIssuerV2: true})))},
 		// The policy reads .8; a client that reads the deprecated .1 would see another issuer.

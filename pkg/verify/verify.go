@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -668,6 +669,13 @@ func (v *verification) checkPolicy() error {
 		v.res.Identity.CertificateAuthority = v.ca.URI
 	}
 	if !anyMatch(v.p.Identities, id.SAN) {
+		if names, err := fulcio.SubjectNames(leaf); err == nil && len(names) > 1 {
+			quoted := make([]string, len(names))
+			for i, n := range names {
+				quoted[i] = strconv.Quote(n.Value)
+			}
+			return fail(StepPolicy, "none of the certificate identities %s matches the expected identity %s", strings.Join(quoted, ", "), matchersString(v.p.Identities))
+		}
 		return fail(StepPolicy, "the certificate identity %q does not match the expected identity %s", id.SAN, matchersString(v.p.Identities))
 	}
 	switch {
