@@ -1,13 +1,11 @@
 package fulcio
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,34 +16,6 @@ import (
 	"github.com/signet-dev/signet/pkg/internal/httpretry"
 	"github.com/signet-dev/signet/pkg/trust"
 )
-
-// answerTransport answers every request with status and body, or (next set) passes it on and
-// records the answer's body.
-type answerTransport struct {
-	status int
-	body   []byte
-	next   http.RoundTripper
-	record *[]byte
-}
-
-func (a *answerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if a.next != nil {
-		resp, err := a.next.RoundTrip(r)
-		if err != nil {
-			return nil, err
-		}
-		b, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		*a.record = b
-		resp.Body = io.NopCloser(bytes.NewReader(b))
-		return resp, nil
-	}
-	return &http.Response{StatusCode: a.status, Status: http.StatusText(a.status), Request: r,
-		Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(bytes.NewReader(a.body))}, nil
-}
 
 // FuzzClientAnswers feeds the Fulcio client answers to its three calls (0: signingCert, 1:
 // trustBundle, 2: configuration): real answers of the fake Fulcio, embedded and detached SCT,
@@ -88,7 +58,7 @@ func FuzzClientAnswers(f *testing.F) {
 		for which := range uint8(3) {
 			var answer []byte
 			c := &Client{BaseURL: srv.URL, Retry: noWait,
-				HTTP: &http.Client{Transport: &answerTransport{next: srv.Client().Transport, record: &answer}}}
+				HTTP: &http.Client{Transport: &sigstoretest.AnswerTransport{Next: srv.Client().Transport, Record: &answer}}}
 			if err := call(c, which); err != nil {
 				f.Fatalf("the fake Fulcio's answer to call %d: %v", which, err)
 			}
@@ -100,7 +70,7 @@ func FuzzClientAnswers(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, answer []byte, which uint8) {
 		c := &Client{BaseURL: "https://fulcio.example.test", Retry: noWait,
-			HTTP: &http.Client{Transport: &answerTransport{status: http.StatusOK, body: answer}}}
+			HTTP: &http.Client{Transport: &sigstoretest.AnswerTransport{Status: http.StatusOK, Body: answer}}}
 		if err := call(c, which); err != nil && strings.HasPrefix(err.Error(), "accepted") {
 			t.Fatal(err)
 		}

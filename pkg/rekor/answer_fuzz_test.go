@@ -1,13 +1,11 @@
 package rekor
 
 import (
-	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/sha256"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -17,34 +15,6 @@ import (
 	"github.com/signet-dev/signet/pkg/internal/httpretry"
 	"github.com/signet-dev/signet/pkg/trust"
 )
-
-// answerTransport answers every request with status and body, or (next set) passes it on and
-// records the answer's body.
-type answerTransport struct {
-	status int
-	body   []byte
-	next   http.RoundTripper
-	record *[]byte
-}
-
-func (a *answerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if a.next != nil {
-		resp, err := a.next.RoundTrip(r)
-		if err != nil {
-			return nil, err
-		}
-		b, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		*a.record = b
-		resp.Body = io.NopCloser(bytes.NewReader(b))
-		return resp, nil
-	}
-	return &http.Response{StatusCode: a.status, Status: http.StatusText(a.status), Request: r,
-		Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(bytes.NewReader(a.body))}, nil
-}
 
 var noWait = httpretry.Policy{Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
 
@@ -73,7 +43,7 @@ func FuzzUploadAnswer(f *testing.F) {
 		srv := httptest.NewServer(sigstoretest.NewRekorServer(l, sigstoretest.RekorOptions{}))
 		var answer []byte
 		c := &Client{BaseURL: srv.URL, Version: 1, Retry: noWait,
-			HTTP: &http.Client{Transport: &answerTransport{next: srv.Client().Transport, record: &answer}}}
+			HTTP: &http.Client{Transport: &sigstoretest.AnswerTransport{Next: srv.Client().Transport, Record: &answer}}}
 		if v2 {
 			c.Version = 2
 		}
@@ -82,7 +52,7 @@ func FuzzUploadAnswer(f *testing.F) {
 		}
 		srv.Close()
 		// Replayed, the answer is accepted and verifies: the fuzzer starts from there.
-		c.HTTP = &http.Client{Transport: &answerTransport{status: http.StatusCreated, body: answer}}
+		c.HTTP = &http.Client{Transport: &sigstoretest.AnswerTransport{Status: http.StatusCreated, Body: answer}}
 		e, err := c.Upload(context.Background(), proposal)
 		if err == nil {
 			err = VerifyInclusion(e, logs[v2])
@@ -100,7 +70,7 @@ func FuzzUploadAnswer(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, answer []byte, v2 bool) {
 		c := &Client{BaseURL: "https://rekor.example.test", Version: 1, Retry: noWait,
-			HTTP: &http.Client{Transport: &answerTransport{status: http.StatusCreated, body: answer}}}
+			HTTP: &http.Client{Transport: &sigstoretest.AnswerTransport{Status: http.StatusCreated, Body: answer}}}
 		if v2 {
 			c.Version = 2
 		}
