@@ -631,23 +631,6 @@ func (v *verification) verifyTlogBodies() error {
 	return nil
 }
 
-// matchingSubject is the identity of a certificate that names several subjects: the first
-// that the policy's identities match, else the first.
-func matchingSubject(leaf *x509.Certificate, identities []Matcher) (*fulcio.Identity, error) {
-	names, err := fulcio.SubjectNames(leaf)
-	if err != nil {
-		return nil, err
-	}
-	pick := names[0]
-	for _, n := range names {
-		if anyMatch(identities, n.Value) {
-			pick = n
-			break
-		}
-	}
-	return &fulcio.Identity{SAN: pick.Value, SANType: pick.Type}, nil
-}
-
 // checkPolicy matches the certificate's identity against the policy.
 func (v *verification) checkPolicy() error {
 	leaf := v.b.Certificate
@@ -655,10 +638,20 @@ func (v *verification) checkPolicy() error {
 		return nil
 	}
 	id, err := fulcio.IdentityFromCertificate(leaf)
+	// A certificate of another CA than Fulcio (an enterprise PKI) may name several subjects:
+	// its identity is the first the policy matches, else the first.
+	var subjects []fulcio.SubjectName
 	if errors.Is(err, fulcio.ErrSeveralSubjects) && !fulcio.HasIssuerExtension(leaf) {
-		// A certificate of another CA than Fulcio (an enterprise PKI) may name several
-		// subjects: the identity policy must match one of them.
-		id, err = matchingSubject(leaf, v.p.Identities)
+		if subjects, err = fulcio.SubjectNames(leaf); err == nil {
+			pick := subjects[0]
+			for _, n := range subjects {
+				if anyMatch(v.p.Identities, n.Value) {
+					pick = n
+					break
+				}
+			}
+			id = &fulcio.Identity{SAN: pick.Value, SANType: pick.Type}
+		}
 	}
 	if err != nil {
 		return fail(StepCertificate, "reading the certificate's identity: %v", err)
@@ -669,9 +662,9 @@ func (v *verification) checkPolicy() error {
 		v.res.Identity.CertificateAuthority = v.ca.URI
 	}
 	if !anyMatch(v.p.Identities, id.SAN) {
-		if names, err := fulcio.SubjectNames(leaf); err == nil && len(names) > 1 {
-			quoted := make([]string, len(names))
-			for i, n := range names {
+		if len(subjects) > 1 {
+			quoted := make([]string, len(subjects))
+			for i, n := range subjects {
 				quoted[i] = strconv.Quote(n.Value)
 			}
 			return fail(StepPolicy, "none of the certificate identities %s matches the expected identity %s", strings.Join(quoted, ", "), matchersString(v.p.Identities))
