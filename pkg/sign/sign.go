@@ -380,8 +380,6 @@ func (c *Config) finish(ctx context.Context, id *Identity, b *pbbundle.Bundle, s
 	return b, nil
 }
 
-// selfVerify runs the bundle through signet's verifier with a policy for exactly this
-// signer, so that nothing unverifiable is ever written.
 // parallel runs f(0) to f(n-1) at once and returns the first error by index.
 func parallel(n int, f func(i int) error) error {
 	errs := make([]error, n)
@@ -398,6 +396,8 @@ func parallel(n int, f func(i int) error) error {
 	return nil
 }
 
+// selfVerify runs the bundle through signet's verifier with a policy for exactly this
+// signer, so that nothing unverifiable is ever written.
 func (c *Config) selfVerify(id *Identity, pb *pbbundle.Bundle, art verify.Artifact) error {
 	b, err := bundle.New(pb)
 	if err != nil {
@@ -409,30 +409,29 @@ func (c *Config) selfVerify(id *Identity, pb *pbbundle.Bundle, art verify.Artifa
 		// --insecure-ignore-sct, and the self-check does the same.
 		InsecureIgnoreSCT: len(c.TrustedRoot.CTLogs) == 0,
 		TSAThreshold:      len(c.Services.TSAs)}
-	if len(id.Chain) == 0 {
+	switch {
+	case len(id.Chain) == 0:
 		p.Keys = []verify.TrustedKey{{Public: id.Signer.Public()}}
-	} else {
-		if fulcio.HasIssuerExtension(id.Chain[0]) {
-			who, err := fulcio.IdentityFromCertificate(id.Chain[0])
-			if err != nil {
-				return err
-			}
-			p.Identities = []verify.Matcher{verify.Exact(who.SAN)}
-			p.Issuers = []verify.Matcher{verify.Exact(who.Issuer)}
-		} else {
-			// The user's own CA (an enterprise PKI): its certificates name no OIDC issuer,
-			// maybe several subjects, and were never logged in CT. Its users verify with one
-			// of the subjects, --certificate-without-oidc-issuer and --insecure-ignore-sct,
-			// and the self-check does the same.
-			names, err := fulcio.SubjectNames(id.Chain[0])
-			if err != nil {
-				return err
-			}
-			for _, n := range names {
-				p.Identities = append(p.Identities, verify.Exact(n.Value))
-			}
-			p.WithoutIssuer, p.InsecureIgnoreSCT = true, true
+	case fulcio.HasIssuerExtension(id.Chain[0]):
+		who, err := fulcio.IdentityFromCertificate(id.Chain[0])
+		if err != nil {
+			return err
 		}
+		p.Identities = []verify.Matcher{verify.Exact(who.SAN)}
+		p.Issuers = []verify.Matcher{verify.Exact(who.Issuer)}
+	default:
+		// The user's own CA (an enterprise PKI): its certificates name no OIDC issuer, maybe
+		// several subjects, and were never logged in CT. Its users verify with one of the
+		// subjects, --certificate-without-oidc-issuer and --insecure-ignore-sct, and the
+		// self-check does the same.
+		names, err := fulcio.SubjectNames(id.Chain[0])
+		if err != nil {
+			return err
+		}
+		for _, n := range names {
+			p.Identities = append(p.Identities, verify.Exact(n.Value))
+		}
+		p.WithoutIssuer, p.InsecureIgnoreSCT = true, true
 	}
 	c.verifierOnce.Do(func() { c.verifier = verify.NewVerifier(c.TrustedRoot) })
 	if _, err := c.verifier.Verify(b, art, p); err != nil {
