@@ -445,7 +445,7 @@ func ParsePublicKey(der []byte, details pbcommon.PublicKeyDetails) (crypto.Publi
 		return nil, 0, malformed("public key: %v", err)
 	}
 	if !a.fits(pub) {
-		return nil, 0, malformed("a %s does not match key details %v", DescribeKey(pub), details)
+		return nil, 0, malformed("key details %v do not fit the public key (%s)", details, DescribeKey(pub))
 	}
 	return pub, a.hash, nil
 }

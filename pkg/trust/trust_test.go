@@ -594,9 +594,8 @@ func TestParsePublicKey(t *testing.T) {
 }
 
 // TestParsePublicKeyDetailsMismatch: the key details name the algorithm the key is used
-// with, so a key of another type (or curve), or details signet cannot verify with, make the
-// document malformed. Today ParsePublicKey parses the bytes and takes the hash from the
-// details without comparing the two, so a P-384 key labelled Ed25519 loads with hash 0.
+// with, so a key of another type, curve or size makes the document malformed, and details
+// signet cannot verify with make the entry unsupported.
 func TestParsePublicKeyDetailsMismatch(t *testing.T) {
 	k := newKeys(t)
 	cases := []struct {
@@ -615,6 +614,7 @@ func TestParsePublicKeyDetailsMismatch(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			pub, h, err := trust.ParsePublicKey(c.der, c.details)
 			require.ErrorIs(t, err, trust.ErrMalformed, "loaded a %T with hash %v", pub, h)
+			require.ErrorContains(t, err, "do not fit the public key")
 		})
 	}
 	// Details signet does not implement are unsupported, not malformed, whatever the bytes.
